@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from django.db.models import Q
+from rest_framework.authtoken.models import Token
+
+from accounts.models import Membership, User
+from core.models import Controller
+from core.roles import Role
+
+# What each role may do, as Django model permissions (DESIGN.md, Roles). An app label alone
+# means every model of the app; the checks in views and the API use core.roles.
+ROLE_PERMISSIONS: dict[str, Sequence[tuple[str, Sequence[str]]]] = {
+    Role.AGENT: [("contacts", ("view", "add", "change")), ("complaints", ("view", "add"))],
+    Role.COMPLAINTS: [("contacts", ("view",)), ("complaints", ("view", "add", "change"))],
+    Role.DPO: [
+        ("contacts", ("view",)),
+        ("complaints", ("view", "add", "change")),
+        ("privacy", ("view", "add", "change", "delete")),
+        ("retention", ("view", "add", "change")),
+        ("core", ("view",)),
+    ],
+    Role.ADMIN: [("accounts", ("view", "add", "change")), ("django_celery_beat", ("view", "add", "change", "delete"))],
+    Role.INTEGRATION: [("contacts", ("add",))],
+}
+
+
+def roles_sync(*, using: str = "default") -> None:
+    """Create a group per role and give it exactly the permissions of ROLE_PERMISSIONS."""
+    for role, grants in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.using(using).get_or_create(name=role)
+        condition = Q(pk__in=[])
+        for app_label, actions in grants:
+            for action in actions:
+                condition |= Q(content_type__app_label=app_label, codename__startswith=f"{action}_")
+        group.permissions.set(Permission.objects.using(using).filter(condition))
+
+
+class StaffError(ValueError):
+    pass
+
+
+@transaction.atomic
+def user_create_staff(
+    *,
+    username: str,
+    role: str,
+    controller_slugs: Sequence[str],
+    password: str | None = None,
+) -> tuple[User, str]:
+    """Create or update a staff account with one role and its controllers; returns the password."""
+    if role not in Role.values:
+        raise StaffError(f"Unknown role {role!r}; choose one of {', '.join(Role.values)}")
+    controllers = list(Controller.objects.filter(slug__in=controller_slugs))
+    missing = set(controller_slugs) - {c.slug for c in controllers}
+    if missing or not controllers:
+        raise StaffError(f"Unknown controller(s): {', '.join(sorted(missing)) or '(none given)'}")
+    user, _created = User.objects.get_or_create(username=username)
+    password = password or secrets.token_urlsafe(12)
+    user.set_password(password)
+    user.is_active = True
+    user.is_staff = role == Role.ADMIN  # the Django admin is for administrators only
+    user.save()
+    user.groups.set([Group.objects.get_or_create(name=role)[0]])
+    Membership.objects.filter(user=user).exclude(controller__in=controllers).delete()
+    for controller in controllers:
+        Membership.objects.get_or_create(user=user, controller=controller)
+    return user, password
+
+
+@transaction.atomic
+def token_issue(*, username: str) -> str:
+    """A new API token for the user; the previous one stops working."""
+    user = User.objects.get(username=username)
+    Token.objects.filter(user=user).delete()
+    return Token.objects.create(user=user).key

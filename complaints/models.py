@@ -1,0 +1,174 @@
+"""Feedback and complaints (policy P3, P8) and the disclosure log (P6, GDPR art. 19)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.scoping import ControllerScopedModel
+
+
+class ComplaintKind(models.TextChoices):
+    COMPLAINT = "complaint", _("Complaint")
+    FEEDBACK = "feedback", _("Feedback")
+
+
+class ComplaintStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    IN_HANDLING = "in_handling", _("In handling")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+# A complaint in one of these states is finished: its retention clock runs from closed_at.
+# A tuple, not a set: migrations serialise it, and a set's order changes between runs.
+FINISHED_STATUSES = (ComplaintStatus.CLOSED, ComplaintStatus.WITHDRAWN)
+
+
+class Complaint(ControllerScopedModel):
+    kind = models.CharField(_("kind"), max_length=10, choices=ComplaintKind.choices, default=ComplaintKind.COMPLAINT)
+    status = models.CharField(
+        _("status"), max_length=12, choices=ComplaintStatus.choices, default=ComplaintStatus.RECEIVED
+    )
+    complainant = models.ForeignKey(
+        "contacts.Customer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="complaints",
+        verbose_name=_("complainant"),
+    )
+    channel = models.CharField(_("channel"), max_length=10, blank=True)
+    subject = models.CharField(_("subject"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+    resolution = models.TextField(_("resolution"), blank=True)
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="handled_complaints",
+        verbose_name=_("handler"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    contacts = models.ManyToManyField(
+        "contacts.Contact", blank=True, related_name="complaints", verbose_name=_("linked contacts")
+    )
+    tasks = models.ManyToManyField(
+        "contacts.Task", blank=True, related_name="complaints", verbose_name=_("linked tasks")
+    )
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    handling_started_at = models.DateTimeField(_("handling started at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    # Set when the complaint is closed or withdrawn: the retention clock starts here (P8).
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    restricted = models.BooleanField(_("processing restricted"), default=False)
+    processing_objected = models.BooleanField(_("objected to legitimate-interest uses"), default=False)
+
+    class Meta:
+        verbose_name = _("complaint or feedback")
+        verbose_name_plural = _("complaints and feedback")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=FINISHED_STATUSES, closed_at__isnull=False)
+                | (~Q(status__in=FINISHED_STATUSES) & Q(closed_at__isnull=True)),
+                name="complaints_complaint_closed_at_iff_finished",
+            ),
+        ]
+        indexes = [
+            # The handlers' queue: by status, oldest first.
+            models.Index(fields=["controller", "status", "received_at"], name="complaints_queue_idx"),
+            # The purge: finished complaints by closing date.
+            models.Index(fields=["closed_at"], name="complaints_closed_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class ComplaintEventKind(models.TextChoices):
+    NOTE = "note", _("Note")
+    TRANSITION = "transition", _("Status change")
+    ASSIGNMENT = "assignment", _("Assignment")
+
+
+class ComplaintEvent(ControllerScopedModel):
+    """The complaint's timeline: internal notes, status changes and assignments."""
+
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.CASCADE, related_name="events", verbose_name=_("complaint")
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=ComplaintEventKind.choices)
+    from_status = models.CharField(_("from status"), max_length=12, choices=ComplaintStatus.choices, blank=True)
+    to_status = models.CharField(_("to status"), max_length=12, choices=ComplaintStatus.choices, blank=True)
+    text = models.TextField(_("text"), blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("complaint event")
+        verbose_name_plural = _("complaint events")
+        ordering = ["complaint", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.at:%Y-%m-%d}"
+
+
+class RecipientType(models.TextChoices):
+    GROUP_COMPANY = "group_company", _("Retta group company")
+    INSURER = "insurer", _("Insurance company")
+    LEGAL_COUNSEL = "legal_counsel", _("Legal counsel")
+    AUTHORITY = "authority", _("Authority")
+    PROCESSOR = "processor", _("Processor")
+
+
+class Disclosure(ControllerScopedModel):
+    """One handing-over of personal data to a recipient (P6); recipients are named in access
+    copies and notified of rectification, erasure and restriction (art. 19)."""
+
+    recipient_type = models.CharField(_("recipient type"), max_length=20, choices=RecipientType.choices)
+    recipient_name = models.CharField(_("recipient"), max_length=200)
+    legal_basis = models.CharField(_("legal basis"), max_length=300)
+    description = models.TextField(_("what was disclosed"))
+    complaint = models.ForeignKey(
+        Complaint,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="disclosures",
+        verbose_name=_("complaint"),
+    )
+    contacts = models.ManyToManyField(
+        "contacts.Contact", blank=True, related_name="disclosures", verbose_name=_("disclosed contacts")
+    )
+    disclosed_at = models.DateTimeField(_("disclosed at"), default=timezone.now)
+    disclosed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("disclosed by")
+    )
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("disclosure")
+        verbose_name_plural = _("disclosures")
+        ordering = ["-disclosed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_name} {self.disclosed_at:%Y-%m-%d}"

@@ -1,0 +1,123 @@
+"""The personal data of the complaints app (P3, P6, P8), declared once (see core.personal_data)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from complaints.models import FINISHED_STATUSES, Complaint, ComplaintEvent, ComplaintKind, Disclosure
+from core.personal_data import KeepReason, LegalBasis, PersonalDataType, Purpose, Retention, registry
+
+COMPLAINT_PURPOSES = (Purpose.HANDLE_COMPLAINT, Purpose.LEGAL_REMEDIES)
+COMPLAINT_BASES = (LegalBasis.CONTRACT, LegalBasis.LEGITIMATE_INTEREST)
+
+COMPLAINT_RETENTION = Retention(
+    setting="RETENTION_COMPLAINT_DAYS",
+    date_field="closed_at",
+    description=_("Three years after it was closed: the general limitation period for legal claims."),
+)
+FEEDBACK_RETENTION = Retention(
+    setting="RETENTION_FEEDBACK_DAYS",
+    date_field="closed_at",
+    description=_("30 days after it was handled and closed."),
+)
+
+
+def _open_complaints() -> Q:
+    return ~Q(status__in=FINISHED_STATUSES)
+
+
+def _open_complaint_keeps(declaration: type[PersonalDataType], now: dt.datetime) -> Q | None:
+    """A complaint not yet closed keeps its contacts, tasks and complainant (P7)."""
+    key = declaration.key()
+    if key == "contacts.contact":
+        return Q(Exists(Complaint.all_controllers.filter(_open_complaints(), contacts=OuterRef("pk"))))
+    if key == "contacts.task":
+        return Q(Exists(Complaint.all_controllers.filter(_open_complaints(), tasks=OuterRef("pk"))))
+    if key == "contacts.customer":
+        # Any complaint, open or finished, still names its complainant.
+        return Q(Exists(Complaint.all_controllers.filter(complainant=OuterRef("pk"))))
+    return None
+
+
+registry.register_keep_reason(
+    KeepReason(code="open_complaint", label=_("linked to a complaint not yet closed"), q=_open_complaint_keeps)
+)
+# Holds and requests scoped to a complaint reach the contacts and tasks linked to it.
+registry.add_scope_path("contacts.contact", "complaints.complaint", "complaints")
+registry.add_scope_path("contacts.task", "complaints.complaint", "complaints")
+
+
+@registry.register
+class ComplaintData(PersonalDataType):
+    model = Complaint
+    verbose_name = _("Complaints and feedback")
+    description = _("The complaint or feedback, its handling notes and resolution.")
+    categories = (_("complainant's identity"), _("description of the matter"), _("handling and resolution"))
+    purposes = COMPLAINT_PURPOSES
+    legal_bases = COMPLAINT_BASES
+    retention = COMPLAINT_RETENTION
+    email_paths = ("complainant__emails__email",)
+    phone_paths = ("complainant__phones__phone",)
+    name_paths = ("complainant__name",)
+    export_fields = (
+        "kind",
+        "status",
+        "channel",
+        "subject",
+        "description",
+        "resolution",
+        "received_at",
+        "resolved_at",
+        "closed_at",
+    )
+    provided_by_subject = True
+    scope_paths = {"complaints.complaint": "pk", "contacts.customer": "complainant"}
+    restriction_field = "restricted"
+    objection_field = "processing_objected"
+    erasure_waits_for_retention = True
+
+    @classmethod
+    def due_q(cls, now: dt.datetime) -> Q:
+        return (Q(kind=ComplaintKind.COMPLAINT) & COMPLAINT_RETENTION.due_q(now)) | (
+            Q(kind=ComplaintKind.FEEDBACK) & FEEDBACK_RETENTION.due_q(now)
+        )
+
+    @classmethod
+    def retention_rules(cls) -> list[tuple[str | Promise, Retention]]:
+        return [(_("Complaints"), COMPLAINT_RETENTION), (_("Feedback"), FEEDBACK_RETENTION)]
+
+
+@registry.register
+class ComplaintEventData(PersonalDataType):
+    model = ComplaintEvent
+    verbose_name = _("Complaint notes and status changes")
+    categories = (_("handling notes"),)
+    purposes = COMPLAINT_PURPOSES
+    legal_bases = COMPLAINT_BASES
+    parent = "complaints.complaint"
+    parent_path = "complaint"
+    export_fields = ("kind", "from_status", "to_status", "text", "at")
+
+
+@registry.register
+class DisclosureData(PersonalDataType):
+    """The disclosure log is kept as long as a complaint could be: it shows who received what."""
+
+    model = Disclosure
+    verbose_name = _("Disclosures to third parties")
+    categories = (_("recipient and what was disclosed"),)
+    purposes = (Purpose.LEGAL_REMEDIES, Purpose.ACCOUNTABILITY)
+    legal_bases = (LegalBasis.LEGITIMATE_INTEREST, LegalBasis.LEGAL_OBLIGATION)
+    retention = Retention(
+        setting="RETENTION_COMPLAINT_DAYS",
+        date_field="disclosed_at",
+        description=_("Three years after the disclosure."),
+    )
+    email_paths = ("contacts__email_normalized", "complaint__complainant__emails__email")
+    phone_paths = ("contacts__phone_e164", "complaint__complainant__phones__phone")
+    export_fields = ("recipient_type", "recipient_name", "legal_basis", "description", "disclosed_at")
+    scope_paths = {"complaints.complaint": "complaint", "contacts.contact": "contacts"}

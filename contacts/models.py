@@ -1,0 +1,269 @@
+"""Customers, contacts (email, call, chat) and customer-service tasks (policy P2).
+
+Every row carries its controller (P1) and is read through the scoped manager of
+core.scoping. Lookups use stored normalised columns (lower-cased email, E.164 phone) with
+B-tree indexes and exact equality.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.scoping import ControllerScopedModel
+
+
+class Customer(ControllerScopedModel):
+    """A person as known to one controller. Matched by normalised email or phone."""
+
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        indexes = [models.Index(fields=["controller", "name"], name="contacts_customer_name_idx")]
+
+    def __str__(self) -> str:
+        return self.name or _("Customer %(id)s") % {"id": self.pk}
+
+
+class CustomerEmail(ControllerScopedModel):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="emails", verbose_name=_("customer"))
+    email = models.CharField(_("email address (normalised)"), max_length=254)
+
+    class Meta:
+        verbose_name = _("customer email address")
+        verbose_name_plural = _("customer email addresses")
+        constraints = [
+            # Matching: one customer per address at a controller.
+            models.UniqueConstraint(fields=["controller", "email"], name="contacts_customeremail_unique_email"),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class CustomerPhone(ControllerScopedModel):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="phones", verbose_name=_("customer"))
+    phone = models.CharField(_("phone number (E.164)"), max_length=20)
+
+    class Meta:
+        verbose_name = _("customer phone number")
+        verbose_name_plural = _("customer phone numbers")
+        constraints = [
+            models.UniqueConstraint(fields=["controller", "phone"], name="contacts_customerphone_unique_phone"),
+        ]
+
+    def __str__(self) -> str:
+        return self.phone
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class Task(ControllerScopedModel):
+    """A customer-service task (ticket) grouping contacts; open tasks keep their contacts (P7)."""
+
+    title = models.CharField(_("title"), max_length=300)
+    status = models.CharField(_("status"), max_length=10, choices=TaskStatus.choices, default=TaskStatus.OPEN)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="tasks", verbose_name=_("customer")
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_tasks",
+        verbose_name=_("assignee"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status=TaskStatus.OPEN, closed_at__isnull=True)
+                | Q(status=TaskStatus.CLOSED, closed_at__isnull=False),
+                name="contacts_task_closed_at_iff_closed",
+            ),
+        ]
+        indexes = [
+            # "My open tasks" and the purge's open-task check.
+            models.Index(fields=["controller", "status", "assignee"], name="contacts_task_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    CALL = "call", _("Call")
+    CHAT = "chat", _("Chat")
+
+
+class Direction(models.TextChoices):
+    INBOUND = "inbound", _("Inbound")
+    OUTBOUND = "outbound", _("Outbound")
+
+
+class Contact(ControllerScopedModel):
+    """One contact event: an email, a call or a chat, as the customer gave their details."""
+
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices, default=Direction.INBOUND)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    email = models.CharField(_("email address"), max_length=254, blank=True)
+    email_normalized = models.CharField(_("email address (normalised)"), max_length=254, blank=True)
+    phone = models.CharField(_("phone number"), max_length=40, blank=True)
+    phone_e164 = models.CharField(_("phone number (E.164)"), max_length=20, blank=True)
+    subject = models.CharField(_("subject"), max_length=500, blank=True)
+    body = models.TextField(_("body or notes"), blank=True)
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("agent"),
+    )
+    task = models.ForeignKey(
+        Task, on_delete=models.PROTECT, null=True, blank=True, related_name="contacts", verbose_name=_("task")
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="contacts", verbose_name=_("customer")
+    )
+    # Set by the privacy machinery through the declaration (art. 18 and art. 21).
+    restricted = models.BooleanField(_("processing restricted"), default=False)
+    processing_objected = models.BooleanField(_("objected to legitimate-interest uses"), default=False)
+    chat_session_id = models.CharField(_("chat session"), max_length=100, null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        constraints = [
+            # A chat session posted again updates its contact, never duplicates it.
+            models.UniqueConstraint(
+                fields=["controller", "chat_session_id"],
+                condition=Q(chat_session_id__isnull=False),
+                name="contacts_contact_unique_chat_session",
+            ),
+        ]
+        indexes = [
+            # Contact list per controller, newest first; date filters; purge age scan.
+            models.Index(fields=["controller", "-occurred_at"], name="contacts_contact_recent_idx"),
+            models.Index(fields=["occurred_at"], name="contacts_contact_occurred_idx"),
+            # Filters email= and phone= and subject discovery: exact equality on normalised values.
+            models.Index(fields=["email_normalized"], name="contacts_contact_email_idx"),
+            models.Index(fields=["phone_e164"], name="contacts_contact_phone_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class EmailMessage(ControllerScopedModel):
+    """The email behind an email contact: the raw message kept, bodies parsed for display."""
+
+    contact = models.OneToOneField(
+        Contact, on_delete=models.CASCADE, related_name="email_message", verbose_name=_("contact")
+    )
+    message_id = models.CharField(_("Message-ID"), max_length=998, blank=True)
+    in_reply_to = models.CharField(_("In-Reply-To"), max_length=998, blank=True)
+    references = models.TextField(_("References"), blank=True)
+    from_header = models.CharField(_("From"), max_length=998, blank=True)
+    to_header = models.TextField(_("To"), blank=True)
+    raw = models.FileField(_("raw message"), upload_to="emails/%Y/%m/", max_length=300)
+    size_bytes = models.PositiveIntegerField(_("size in bytes"), default=0)
+    text_body = models.TextField(_("plain-text body"), blank=True)
+    html_body = models.TextField(_("HTML body"), blank=True)
+    parse_problems = models.TextField(_("parse problems"), blank=True)
+
+    class Meta:
+        verbose_name = _("email message")
+        verbose_name_plural = _("email messages")
+        constraints = [
+            # The same Message-ID twice stores once (per controller).
+            models.UniqueConstraint(
+                fields=["controller", "message_id"],
+                condition=~Q(message_id=""),
+                name="contacts_emailmessage_unique_message_id",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.message_id or f"email {self.pk}"
+
+
+class EmailAttachment(ControllerScopedModel):
+    email = models.ForeignKey(
+        EmailMessage, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("email message")
+    )
+    filename = models.CharField(_("file name"), max_length=255, blank=True)
+    content_type = models.CharField(_("content type"), max_length=255, blank=True)
+    size_bytes = models.PositiveIntegerField(_("size in bytes"), default=0)
+    file = models.FileField(_("file"), upload_to="attachments/%Y/%m/", max_length=300)
+
+    class Meta:
+        verbose_name = _("email attachment")
+        verbose_name_plural = _("email attachments")
+
+    def __str__(self) -> str:
+        return self.filename or f"attachment {self.pk}"
+
+
+class CallRecording(ControllerScopedModel):
+    contact = models.OneToOneField(
+        Contact, on_delete=models.CASCADE, related_name="recording", verbose_name=_("contact")
+    )
+    file = models.FileField(_("audio file"), upload_to="recordings/%Y/%m/", max_length=300)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size_bytes = models.PositiveBigIntegerField(_("size in bytes"), default=0)
+    duration_seconds = models.PositiveIntegerField(_("duration in seconds"), null=True, blank=True)
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("call recording")
+        verbose_name_plural = _("call recordings")
+
+    def __str__(self) -> str:
+        return f"recording {self.pk}"
+
+
+class ChatAuthor(models.TextChoices):
+    VISITOR = "visitor", _("Visitor")
+    AGENT = "agent", _("Agent")
+
+
+class ChatMessage(ControllerScopedModel):
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="chat_messages", verbose_name=_("contact")
+    )
+    position = models.PositiveIntegerField(_("position"))
+    at = models.DateTimeField(_("sent at"))
+    author = models.CharField(_("author"), max_length=10, choices=ChatAuthor.choices)
+    text = models.TextField(_("text"))
+
+    class Meta:
+        verbose_name = _("chat message")
+        verbose_name_plural = _("chat messages")
+        ordering = ["contact", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "position"], name="contacts_chatmessage_unique_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author} {self.at:%H:%M}"

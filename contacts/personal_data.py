@@ -1,0 +1,218 @@
+"""The personal data of the contacts app, declared once (see core.personal_data).
+
+The 180-day rule of the policy (P7) is the `retention` of `ContactData`: the purge, its dry
+run, the dashboard, the access letter and the art. 30 record all read it from here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from contacts.models import (
+    CallRecording,
+    ChatMessage,
+    Contact,
+    Customer,
+    CustomerEmail,
+    CustomerPhone,
+    EmailAttachment,
+    EmailMessage,
+    Task,
+    TaskStatus,
+)
+from core.personal_data import KeepReason, LegalBasis, PersonalDataType, Purpose, Retention, registry
+
+CUSTOMER_SERVICE_PURPOSES = (
+    Purpose.IDENTIFY_CUSTOMER,
+    Purpose.HANDLE_SERVICE,
+    Purpose.KEEP_IN_TOUCH,
+    Purpose.VERIFY_CONTENT,
+    Purpose.QUALITY,
+    Purpose.DEVELOPMENT,
+)
+CUSTOMER_SERVICE_BASES = (LegalBasis.CONTRACT, LegalBasis.LEGITIMATE_INTEREST)
+
+OPEN_TASK = KeepReason(
+    code="open_task",
+    label=_("linked to an open customer-service task"),
+    q=lambda declaration, now: Q(task__status=TaskStatus.OPEN) if declaration.model is Contact else None,
+)
+
+
+@registry.register
+class ContactData(PersonalDataType):
+    model = Contact
+    verbose_name = _("Customer-service contacts (emails, calls, chats)")
+    description = _("Date and time of the contact and the customer's name, phone number and email address.")
+    categories = (_("name"), _("email address"), _("phone number"), _("time of contact"), _("subject and notes"))
+    purposes = CUSTOMER_SERVICE_PURPOSES
+    legal_bases = CUSTOMER_SERVICE_BASES
+    retention = Retention(
+        setting="RETENTION_CONTACT_DAYS",
+        date_field="occurred_at",
+        description=_("180 days from the contact, longer only while its task or complaint is open."),
+    )
+    email_paths = ("email_normalized",)
+    phone_paths = ("phone_e164",)
+    name_paths = ("name",)
+    export_fields = (
+        "channel",
+        "direction",
+        "occurred_at",
+        "name",
+        "email",
+        "phone",
+        "subject",
+        "body",
+        "task_id",
+        "customer_id",
+    )
+    provided_by_subject = True
+    scope_paths = {"contacts.contact": "pk", "contacts.task": "task", "contacts.customer": "customer"}
+    restriction_field = "restricted"
+    objection_field = "processing_objected"
+
+    @classmethod
+    def keep_reasons(cls) -> Sequence[KeepReason]:
+        return (OPEN_TASK,)
+
+
+@registry.register
+class EmailMessageData(PersonalDataType):
+    model = EmailMessage
+    verbose_name = _("Email messages")
+    description = _("The email as received or sent: the original message, its text and headers.")
+    categories = (_("email contents"), _("email headers"))
+    purposes = CUSTOMER_SERVICE_PURPOSES
+    legal_bases = CUSTOMER_SERVICE_BASES
+    parent = "contacts.contact"
+    parent_path = "contact"
+    file_fields = ("raw",)
+    export_fields = ("message_id", "from_header", "to_header", "text_body", "raw")
+    provided_by_subject = True
+
+
+@registry.register
+class EmailAttachmentData(PersonalDataType):
+    model = EmailAttachment
+    verbose_name = _("Email attachments")
+    categories = (_("email attachments"),)
+    purposes = CUSTOMER_SERVICE_PURPOSES
+    legal_bases = CUSTOMER_SERVICE_BASES
+    parent = "contacts.emailmessage"
+    parent_path = "email"
+    file_fields = ("file",)
+    export_fields = ("filename", "content_type", "size_bytes", "file")
+    provided_by_subject = True
+
+
+@registry.register
+class CallRecordingData(PersonalDataType):
+    model = CallRecording
+    verbose_name = _("Call recordings")
+    categories = (_("call recordings"),)
+    purposes = (Purpose.VERIFY_CONTENT, Purpose.QUALITY, Purpose.HANDLE_SERVICE)
+    legal_bases = CUSTOMER_SERVICE_BASES
+    parent = "contacts.contact"
+    parent_path = "contact"
+    file_fields = ("file",)
+    export_fields = ("content_type", "size_bytes", "duration_seconds", "file")
+
+
+@registry.register
+class ChatMessageData(PersonalDataType):
+    model = ChatMessage
+    verbose_name = _("Chat messages")
+    categories = (_("chat messages"),)
+    purposes = CUSTOMER_SERVICE_PURPOSES
+    legal_bases = CUSTOMER_SERVICE_BASES
+    parent = "contacts.contact"
+    parent_path = "contact"
+    export_fields = ("position", "at", "author", "text")
+    provided_by_subject = True
+
+
+@registry.register
+class TaskData(PersonalDataType):
+    """A task's title may name the customer; a closed task goes once its contacts are gone."""
+
+    model = Task
+    verbose_name = _("Customer-service tasks")
+    categories = (_("task title"),)
+    purposes = (Purpose.HANDLE_SERVICE,)
+    legal_bases = (LegalBasis.CONTRACT,)
+    retention = Retention(
+        setting="RETENTION_CONTACT_DAYS",
+        date_field="closed_at",
+        description=_("Deleted with the last of its contacts once it is closed."),
+    )
+    email_paths = ("customer__emails__email",)
+    phone_paths = ("customer__phones__phone",)
+    export_fields = ("title", "status", "created_at", "closed_at")
+    scope_paths = {"contacts.task": "pk", "contacts.customer": "customer"}
+
+    @classmethod
+    def due_q(cls, now: dt.datetime) -> Q:
+        has_contacts = Exists(Contact.all_controllers.filter(task=OuterRef("pk")))
+        return Q(status=TaskStatus.CLOSED) & ~Q(has_contacts)
+
+
+@registry.register
+class CustomerData(PersonalDataType):
+    """A customer with no contacts, tasks or complaints left is deleted (retention table)."""
+
+    model = Customer
+    verbose_name = _("Customers")
+    categories = (_("name"), _("email addresses"), _("phone numbers"))
+    purposes = (Purpose.IDENTIFY_CUSTOMER, Purpose.KEEP_IN_TOUCH)
+    legal_bases = CUSTOMER_SERVICE_BASES
+    retention = Retention(
+        setting="RETENTION_CONTACT_DAYS",
+        date_field="created_at",
+        description=_("Deleted when no contacts, tasks, complaints or holds refer to the customer."),
+    )
+    email_paths = ("emails__email",)
+    phone_paths = ("phones__phone",)
+    name_paths = ("name",)
+    export_fields = ("name", "created_at")
+    provided_by_subject = True
+    scope_paths = {"contacts.customer": "pk"}
+
+    @classmethod
+    def due_q(cls, now: dt.datetime) -> Q:
+        # Other apps' references (complaints) are keep reasons registered by those apps.
+        return ~Q(Exists(Contact.all_controllers.filter(customer=OuterRef("pk")))) & ~Q(
+            Exists(Task.all_controllers.filter(customer=OuterRef("pk")))
+        )
+
+
+@registry.register
+class CustomerEmailData(PersonalDataType):
+    model = CustomerEmail
+    verbose_name = _("Customer email addresses")
+    categories = (_("email address"),)
+    purposes = (Purpose.IDENTIFY_CUSTOMER, Purpose.KEEP_IN_TOUCH)
+    legal_bases = CUSTOMER_SERVICE_BASES
+    parent = "contacts.customer"
+    parent_path = "customer"
+    email_paths = ("email",)
+    export_fields = ("email",)
+    provided_by_subject = True
+
+
+@registry.register
+class CustomerPhoneData(PersonalDataType):
+    model = CustomerPhone
+    verbose_name = _("Customer phone numbers")
+    categories = (_("phone number"),)
+    purposes = (Purpose.IDENTIFY_CUSTOMER, Purpose.KEEP_IN_TOUCH)
+    legal_bases = CUSTOMER_SERVICE_BASES
+    parent = "contacts.customer"
+    parent_path = "customer"
+    phone_paths = ("phone",)
+    export_fields = ("phone",)
+    provided_by_subject = True

@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Controller(models.Model):
+    """A legal entity responsible for personal data (policy P1). Created by a data migration."""
+
+    slug = models.SlugField(_("slug"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    business_id = models.CharField(_("business ID"), max_length=20, unique=True)
+    privacy_contact_email = models.EmailField(_("privacy contact address"))
+    address = models.CharField(_("postal address"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("controller")
+        verbose_name_plural = _("controllers")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AuditAction(models.TextChoices):
+    VIEW = "view", _("Viewed")
+    SEARCH = "search", _("Searched")
+    CREATE = "create", _("Created")
+    CHANGE = "change", _("Changed")
+    DELETE = "delete", _("Deleted")
+    EXPORT = "export", _("Exported")
+    DOWNLOAD = "download", _("Downloaded")
+    PLAY = "play", _("Played a recording")
+    SEND = "send", _("Sent")
+    TRANSITION = "transition", _("Changed status")
+    DISCLOSE = "disclose", _("Disclosed")
+    PLACE_HOLD = "place_hold", _("Placed a legal hold")
+    RELEASE_HOLD = "release_hold", _("Released a legal hold")
+    VERIFY_IDENTITY = "verify_identity", _("Verified identity")
+    EXECUTE = "execute", _("Executed a request")
+    REJECT = "reject", _("Rejected a request")
+    EXTEND = "extend", _("Extended a deadline")
+    RECTIFY = "rectify", _("Rectified")
+    ERASE = "erase", _("Erased")
+    RESTRICT = "restrict", _("Restricted")
+    LIFT_RESTRICTION = "lift_restriction", _("Lifted a restriction")
+    OBJECT = "object", _("Recorded an objection")
+    PURGE = "purge", _("Purged")
+    MERGE = "merge", _("Merged")
+    LOGIN = "login", _("Logged in")
+    LOGIN_FAILED = "login_failed", _("Failed login")
+    LOGOUT = "logout", _("Logged out")
+
+
+class AuditPurpose(models.TextChoices):
+    CUSTOMER_SERVICE = "customer_service", _("Customer service")
+    COMPLAINT_HANDLING = "complaint_handling", _("Complaint handling")
+    LEGAL_CLAIMS = "legal_claims", _("Legal claims")
+    DATA_SUBJECT_REQUEST = "data_subject_request", _("Data-subject request")
+    RETENTION = "retention", _("Retention")
+    QUALITY = "quality", _("Quality assurance")
+    SECURITY = "security", _("Security")
+    ADMINISTRATION = "administration", _("Administration")
+    INTEGRATION = "integration", _("Integration")
+
+
+class AuditEvent(models.Model):
+    """Who did what to which record, when and why: never the personal values themselves.
+
+    Append-only: a database trigger refuses UPDATE, and DELETE except inside the audit-log purge
+    (which sets `retta.audit_purge` for its own transaction).
+    """
+
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    # PROTECT: staff accounts with a history are deactivated, never deleted.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    actor_kind = models.CharField(_("actor kind"), max_length=20, default="user")
+    action = models.CharField(_("action"), max_length=30, choices=AuditAction.choices)
+    purpose = models.CharField(_("purpose"), max_length=30, choices=AuditPurpose.choices)
+    controller = models.ForeignKey(
+        Controller, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("controller")
+    )
+    object_type = models.CharField(_("object type"), max_length=60, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    # Counts, ids and flags only: validated by core.audit.
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-at", "-id"]
+        indexes = [
+            # "When and why were this subject's records consulted?" (access requests, art. 15).
+            models.Index(fields=["object_type", "object_id", "at"], name="core_audit_object_idx"),
+            # The DPO's audit list filtered by controller, newest first.
+            models.Index(fields=["controller", "-at"], name="core_audit_controller_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"

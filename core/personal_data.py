@@ -1,0 +1,307 @@
+"""The personal-data registry: each app declares the personal data it holds, in one place.
+
+An app's `personal_data.py` subclasses `PersonalDataType` once per model holding personal data
+and registers it with `@registry.register`. The privacy machinery (discovery, access copies,
+erasure, the art. 30 record) and the retention machinery (the purge, its dry run, the dashboard)
+read only this registry: they never import an app's models by name.
+
+A declaration says:
+- what the data is, its categories, purposes (P3), legal bases (P4) and source;
+- how to find a data subject's rows from normalised emails and phones (`subject_q`) and names;
+- how to export a row (`export_row`) and which files in storage belong to it (`file_fields`);
+- which retention rule applies (`retention`), or that it lives and dies with a `parent` record;
+- its own reasons to keep a row past its date (`keep_reasons`); other apps add theirs with
+  `registry.register_keep_reason` (a complaint keeps its contacts, a legal hold keeps anything);
+- the paths from its rows to the records a hold or a request can be scoped to (`scope_paths`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+class Purpose(models.TextChoices):
+    """Purposes of processing, as the policy lists them (P3)."""
+
+    IDENTIFY_CUSTOMER = "identify_customer", _("Identifying the customer")
+    HANDLE_SERVICE = "handle_service", _("Handling customer service")
+    KEEP_IN_TOUCH = "keep_in_touch", _("Keeping in touch with customers")
+    VERIFY_CONTENT = "verify_content", _("Verifying what was said")
+    QUALITY = "quality", _("Assuring the quality of customer service")
+    DEVELOPMENT = "development", _("Developing the customer-service centre")
+    HANDLE_COMPLAINT = "handle_complaint", _("Handling feedback and complaints")
+    LEGAL_REMEDIES = "legal_remedies", _("Using Retta's legal remedies")
+    ACCOUNTABILITY = "accountability", _("Showing compliance with data-protection law")
+
+
+class LegalBasis(models.TextChoices):
+    """Legal bases (P4); GDPR art. 6(1) points."""
+
+    CONTRACT = "contract", _("Contract (GDPR art. 6(1)(b))")
+    LEGITIMATE_INTEREST = "legitimate_interest", _("Legitimate interest (GDPR art. 6(1)(f))")
+    LEGAL_OBLIGATION = "legal_obligation", _("Legal obligation (GDPR art. 6(1)(c))")
+
+
+# Purposes resting on legitimate interest: an objection (art. 21, P12) switches these off.
+LEGITIMATE_INTEREST_PURPOSES = frozenset({Purpose.QUALITY, Purpose.DEVELOPMENT})
+
+
+@dataclass(frozen=True)
+class Retention:
+    """A row is due for deletion `setting` days after its `date_field`.
+
+    The period is read from settings at the moment of asking, so a changed setting is honoured by
+    the next purge, the dashboard and the art. 30 record alike. A row whose date is NULL (a
+    complaint not yet closed) is never due.
+    """
+
+    setting: str
+    date_field: str
+    description: str | Promise
+
+    @property
+    def days(self) -> int:
+        return int(getattr(settings, self.setting))
+
+    @property
+    def period(self) -> dt.timedelta:
+        return dt.timedelta(days=self.days)
+
+    def cutoff(self, now: dt.datetime) -> dt.datetime:
+        return now - self.period
+
+    def due_q(self, now: dt.datetime) -> Q:
+        return Q(**{f"{self.date_field}__lt": self.cutoff(now)})
+
+
+@dataclass(frozen=True)
+class KeepReason:
+    """A reason to keep rows past their retention date, e.g. an open task or a legal hold.
+
+    `q(declaration, now)` returns the rows of that declaration's model kept for this reason, or
+    None when the reason does not apply to that kind of record.
+    """
+
+    code: str
+    label: str | Promise
+    q: Callable[[PersonalDataType, dt.datetime], Q | None]
+
+
+class PersonalDataType:
+    """Base class of a declaration. Subclass it in `<app>/personal_data.py` and register it."""
+
+    model: ClassVar[type[models.Model]]
+    verbose_name: ClassVar[str | Promise]
+    description: ClassVar[str | Promise] = ""
+    # Categories of personal data in this record (art. 30(1)(c)), e.g. name, email, recording.
+    categories: ClassVar[Sequence[str | Promise]] = ()
+    purposes: ClassVar[Sequence[Purpose]] = ()
+    legal_bases: ClassVar[Sequence[LegalBasis]] = ()
+    source: ClassVar[str | Promise] = _("The data subject (email, telephone call or chat on retta.fi).")
+    # A record with its own clock; None when it lives and dies with its `parent`.
+    retention: ClassVar[Retention | None] = None
+    # Key of the declaration this one belongs to, and the ORM path from this model to its pk.
+    parent: ClassVar[str | None] = None
+    parent_path: ClassVar[str] = ""
+    # File fields whose storage objects go when the row goes.
+    file_fields: ClassVar[Sequence[str]] = ()
+    # ORM paths holding the normalised email / E.164 phone / name of the subject of a row.
+    email_paths: ClassVar[Sequence[str]] = ()
+    phone_paths: ClassVar[Sequence[str]] = ()
+    name_paths: ClassVar[Sequence[str]] = ()
+    # Fields exported in an access copy (art. 15), in this order.
+    export_fields: ClassVar[Sequence[str]] = ()
+    # True when the subject provided this data themselves (portability, art. 20).
+    provided_by_subject: ClassVar[bool] = False
+    # Paths from this model to records that a hold or request may be scoped to:
+    # {"contacts.task": "task", "contacts.customer": "customer"}. Other apps may add paths.
+    scope_paths: ClassVar[dict[str, str]] = {}
+    # Boolean fields the privacy machinery sets: restriction (art. 18), objection (art. 21).
+    restriction_field: ClassVar[str | None] = None
+    objection_field: ClassVar[str | None] = None
+    # True when a legal basis requires keeping a row for its whole retention period even against
+    # an erasure request (complaints: possible legal claims, art. 17(3)(e)).
+    erasure_waits_for_retention: ClassVar[bool] = False
+
+    @classmethod
+    def key(cls) -> str:
+        return cls.model._meta.label_lower
+
+    # -- finding a subject ------------------------------------------------------------------
+    @classmethod
+    def subject_q(cls, *, emails: Sequence[str] = (), phones: Sequence[str] = ()) -> Q | None:
+        """Rows about the subject with any of these normalised identifiers; None if not matchable.
+
+        Exact equality on stored normalised columns, so that B-tree indexes serve the lookup.
+        """
+        condition = Q()
+        matched = False
+        if emails:
+            for path in cls.email_paths:
+                condition |= Q(**{f"{path}__in": list(emails)})
+                matched = True
+        if phones:
+            for path in cls.phone_paths:
+                condition |= Q(**{f"{path}__in": list(phones)})
+                matched = True
+        return condition if matched else None
+
+    @classmethod
+    def name_q(cls, *, names: Sequence[str]) -> Q | None:
+        """Rows whose name matches: offered to the DPO to confirm, never acted on unconfirmed."""
+        condition = Q()
+        matched = False
+        for name in names:
+            name = name.strip()
+            if len(name) < 3:
+                continue
+            for path in cls.name_paths:
+                condition |= Q(**{f"{path}__icontains": name})
+                matched = True
+        return condition if matched else None
+
+    # -- retention --------------------------------------------------------------------------
+    @classmethod
+    def due_q(cls, now: dt.datetime) -> Q | None:
+        """Rows past their retention date at `now`, before any keep reason. None: no own clock."""
+        return cls.retention.due_q(now) if cls.retention else None
+
+    @classmethod
+    def retention_rules(cls) -> list[tuple[str | Promise, Retention]]:
+        """The periods in force, with what they apply to: for letters and the art. 30 record."""
+        return [(cls.verbose_name, cls.retention)] if cls.retention else []
+
+    @classmethod
+    def keep_reasons(cls) -> Sequence[KeepReason]:
+        """This record type's own reasons to keep a row (others come from the registry)."""
+        return ()
+
+    # -- export -----------------------------------------------------------------------------
+    @classmethod
+    def export_row(cls, obj: models.Model) -> dict[str, Any]:
+        """One row as JSON-ready values, for the access copy and portability."""
+        row: dict[str, Any] = {"id": obj.pk}
+        for name in cls.export_fields:
+            value = obj
+            for part in name.split("__"):
+                value = getattr(value, part) if value is not None else None
+            if isinstance(value, dt.datetime | dt.date):
+                value = value.isoformat()
+            elif isinstance(value, models.Model):
+                value = value.pk
+            elif hasattr(value, "name") and hasattr(value, "storage"):  # a FieldFile
+                value = value.name or None
+            row[name] = value
+        return row
+
+    @classmethod
+    def queryset(cls) -> models.QuerySet:
+        """All rows, unscoped: callers filter by controller themselves."""
+        return cls.model._base_manager.all()
+
+
+@dataclass
+class Registry:
+    _types: dict[str, type[PersonalDataType]] = field(default_factory=dict)
+    _keep_reasons: list[KeepReason] = field(default_factory=list)
+    _exempt: dict[str, str] = field(default_factory=dict)
+
+    def register(self, declaration: type[PersonalDataType]) -> type[PersonalDataType]:
+        key = declaration.key()
+        if key in self._types and self._types[key] is not declaration:
+            raise ValueError(f"{key} is already declared by {self._types[key].__qualname__}")
+        if declaration.retention is None and declaration.parent is None:
+            raise ValueError(f"{key} needs a retention rule or a parent record it lives with")
+        self._types[key] = declaration
+        return declaration
+
+    def register_keep_reason(self, reason: KeepReason) -> KeepReason:
+        if any(existing.code == reason.code for existing in self._keep_reasons):
+            raise ValueError(f"Keep reason {reason.code!r} is already registered")
+        self._keep_reasons.append(reason)
+        return reason
+
+    def exempt(self, model: type[models.Model], reason: str) -> None:
+        """A model that points at personal data but holds none itself (ids only), with why."""
+        self._exempt[model._meta.label_lower] = reason
+
+    def add_scope_path(self, key: str, scope: str, path: str) -> None:
+        """Another app adds a path, e.g. complaints: contacts.contact -> complaints.complaint."""
+        declaration = self.get(key)
+        declaration.scope_paths = {**declaration.scope_paths, scope: path}
+
+    def get(self, key: str) -> type[PersonalDataType]:
+        return self._types[key]
+
+    def for_model(self, model: type[models.Model]) -> type[PersonalDataType] | None:
+        return self._types.get(model._meta.label_lower)
+
+    def is_exempt(self, model: type[models.Model]) -> bool:
+        return model._meta.label_lower in self._exempt
+
+    def __iter__(self) -> Iterator[type[PersonalDataType]]:
+        return iter(sorted(self._types.values(), key=lambda d: d.key()))
+
+    def __len__(self) -> int:
+        return len(self._types)
+
+    def roots(self) -> list[type[PersonalDataType]]:
+        """Declarations with their own retention clock."""
+        return [d for d in self if d.parent is None]
+
+    def children_of(self, key: str) -> list[type[PersonalDataType]]:
+        return [d for d in self if d.parent == key]
+
+    def descendants_first(self, key: str) -> list[type[PersonalDataType]]:
+        """A record type's dependents, deepest first, then itself: the order to delete in."""
+        ordered: list[type[PersonalDataType]] = []
+        for child in self.children_of(key):
+            ordered.extend(self.descendants_first(child.key()))
+        ordered.append(self.get(key))
+        return ordered
+
+    def keep_reasons_for(self, declaration: type[PersonalDataType]) -> list[KeepReason]:
+        return [*declaration.keep_reasons(), *self._keep_reasons]
+
+    def keep_reason_q(self, declaration: type[PersonalDataType], code: str, now: dt.datetime) -> Q | None:
+        """The rows one named keep reason holds (e.g. "legal_hold" for a badge); None if none."""
+        for reason in self.keep_reasons_for(declaration):
+            if reason.code == code:
+                return reason.q(declaration, now)
+        return None
+
+    def keep_conditions(self, declaration: type[PersonalDataType], now: dt.datetime) -> list[tuple[KeepReason, Q]]:
+        """Each applicable keep reason with the rows it keeps, for this declaration at `now`."""
+        conditions = []
+        for reason in self.keep_reasons_for(declaration):
+            condition = reason.q(declaration, now)
+            if condition is not None:
+                conditions.append((reason, condition))
+        return conditions
+
+
+registry = Registry()
+
+
+def _restricted_rows(declaration: type[PersonalDataType], now: dt.datetime) -> Q | None:
+    """A record under restriction of processing (art. 18, P13) is kept while it lasts."""
+    return Q(**{declaration.restriction_field: True}) if declaration.restriction_field else None
+
+
+RESTRICTION = registry.register_keep_reason(
+    KeepReason(code="restriction", label=_("processing restricted at the data subject's request"), q=_restricted_rows)
+)
+
+
+def iter_subject_declarations() -> Iterable[type[PersonalDataType]]:
+    """Declarations that can be matched to a subject directly by email or phone."""
+    return [d for d in registry if d.email_paths or d.phone_paths]

@@ -1,0 +1,7 @@
+// Small behaviours for the server-rendered pages; no inline script is allowed by the CSP.
+document.addEventListener("click", function (event) {
+  const target = event.target.closest("[data-confirm]");
+  if (target && !window.confirm(target.getAttribute("data-confirm"))) {
+    event.preventDefault();
+  }
+});
