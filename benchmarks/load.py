@@ -47,9 +47,8 @@ def _environment(base_url: str, media_root: str) -> dict[str, str]:
         SECURE_SSL_REDIRECT="false",
         MEDIA_ROOT=media_root,
         # The scenario measures capacity, not the rate limits.
-        API_THROTTLE_USER="1000000/minute",
-        API_THROTTLE_ANON="1000000/minute",
-        API_THROTTLE_INBOUND="1000000/minute",
+        ANON_THROTTLE_RATE="1000000/minute",
+        INBOUND_THROTTLE_RATE="1000000/minute",
     )
     return env
 
