@@ -162,7 +162,7 @@ def any_keep_q(conditions: Sequence[tuple[str, Q]]) -> Q | None:
 
 
 # -- SQL ---------------------------------------------------------------------------------------
-def _delete_returning(queryset: models.QuerySet, columns: Sequence[str]) -> list[tuple[Any, ...]]:
+def delete_returning(queryset: models.QuerySet, columns: Sequence[str]) -> list[tuple[Any, ...]]:
     """DELETE the queryset's rows in one statement, returning these columns of each.
 
     The same statement `QuerySet._raw_delete` runs (no Collector, no signals), with RETURNING
@@ -275,7 +275,7 @@ def _forward_parents(declaration: type[PersonalDataType]) -> list[tuple[str, typ
 def _window_delete(
     *,
     declaration: type[PersonalDataType],
-    pks: Sequence[int],
+    window: Q,
     now: dt.datetime,
     only_due: bool,
     report_kept: bool,
@@ -286,7 +286,7 @@ def _window_delete(
     """Delete one window of rows and their dependents; must run inside a transaction."""
     conditions = keep_conditions(declaration, now)
     keep = any_keep_q(conditions)
-    candidates = declaration.queryset().filter(pk__in=list(pks))
+    candidates = declaration.queryset().filter(window)
     if only_due:
         due = declaration.due_q(now)
         candidates = candidates.filter(due) if due is not None else candidates.none()
@@ -318,7 +318,7 @@ def _window_delete(
             # The keep conditions again, inside the DELETE itself: a hold committed since the
             # lock wins, and the window is retried without the row.
             rows = deletable.filter(pk__in=ids)
-        deleted = _delete_returning(rows, ("id", "controller_id"))
+        deleted = delete_returning(rows, ("id", "controller_id"))
         if dependent is declaration and len(deleted) != len(ids):
             raise _WindowChanged
         result.record_deleted(dependent.key(), deleted)
@@ -328,7 +328,7 @@ def _window_delete(
         if parent_ids:
             _window_delete(
                 declaration=target,
-                pks=parent_ids,
+                window=Q(pk__in=parent_ids),
                 now=now,
                 only_due=True,
                 report_kept=False,
@@ -378,9 +378,48 @@ def delete_rows(
     `delete_left_parents` is False (the purge reaches them in their own turn). Inside a caller's
     transaction the files are deleted when it commits, and `files_deleted` is updated then.
     """
-    result = DeletionResult()
     if not pks:
-        return result
+        return DeletionResult()
+    return _delete_window_with_retries(
+        declaration=declaration,
+        window=Q(pk__in=list(pks)),
+        now=now,
+        only_due=only_due,
+        report_kept=report_kept,
+        delete_left_parents=delete_left_parents,
+        audit={"actor": actor, "action": action, "purpose": purpose, "details": audit_details or {}},
+    )
+
+
+def delete_due_window(
+    *, declaration: type[PersonalDataType], pk_from: int, pk_to: int, now: dt.datetime
+) -> DeletionResult:
+    """The purge's window: every row with `pk_from <= pk < pk_to` that is due and not kept at `now`.
+
+    The same code path as `delete_rows`, over a keyset window of the primary key instead of a list.
+    """
+    return _delete_window_with_retries(
+        declaration=declaration,
+        window=Q(pk__gte=pk_from, pk__lt=pk_to),
+        now=now,
+        only_due=True,
+        report_kept=False,
+        delete_left_parents=False,
+        audit={"actor": "purge", "action": AuditAction.PURGE, "purpose": AuditPurpose.RETENTION, "details": {}},
+    )
+
+
+def _delete_window_with_retries(
+    *,
+    declaration: type[PersonalDataType],
+    window: Q,
+    now: dt.datetime,
+    only_due: bool,
+    report_kept: bool,
+    delete_left_parents: bool,
+    audit: dict[str, Any],
+) -> DeletionResult:
+    result = DeletionResult()
     with unscoped():
         for attempt in range(1, _WINDOW_ATTEMPTS + 1):
             attempt_result = DeletionResult()
@@ -389,7 +428,7 @@ def delete_rows(
                 with transaction.atomic():
                     _window_delete(
                         declaration=declaration,
-                        pks=pks,
+                        window=window,
                         now=now,
                         only_due=only_due,
                         report_kept=report_kept,
@@ -397,7 +436,7 @@ def delete_rows(
                         result=attempt_result,
                         tombstone_ids=tombstone_ids,
                     )
-                    _audit(attempt_result, actor=actor, action=action, purpose=purpose, details=audit_details or {})
+                    _audit(attempt_result, **audit)
                     if tombstone_ids:
                         transaction.on_commit(lambda ids=tombstone_ids, r=result: _files_after_commit(r, ids))
             except _WindowChanged:
