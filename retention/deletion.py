@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -392,15 +392,24 @@ def delete_rows(
 
 
 def delete_due_window(
-    *, declaration: type[PersonalDataType], pk_from: int, pk_to: int, now: dt.datetime
+    *,
+    declaration: type[PersonalDataType],
+    pk_from: int,
+    pk_to: int,
+    now: dt.datetime,
+    controller_ids: Collection[int] | None = None,
 ) -> DeletionResult:
-    """The purge's window: every row with `pk_from <= pk < pk_to` that is due and not kept at `now`.
+    """The purge's window: every row with `pk_from <= pk < pk_to` that is due and not kept at `now`
+    (of these controllers only, when given).
 
     The same code path as `delete_rows`, over a keyset window of the primary key instead of a list.
     """
+    window = Q(pk__gte=pk_from, pk__lt=pk_to)
+    if controller_ids is not None:
+        window &= Q(controller_id__in=list(controller_ids))
     return _delete_window_with_retries(
         declaration=declaration,
-        window=Q(pk__gte=pk_from, pk__lt=pk_to),
+        window=window,
         now=now,
         only_due=True,
         report_kept=False,
@@ -452,3 +461,47 @@ def _delete_window_with_retries(
 def _files_after_commit(result: DeletionResult, tombstone_ids: list[int]) -> None:
     with unscoped():
         result.files_deleted += tombstoned_files_delete(tombstone_ids)
+
+
+def _upload_roots(file_field: models.FileField) -> str:
+    """The top folder a field uploads into ("emails/%Y/%m/" -> "emails")."""
+    upload_to = file_field.upload_to if isinstance(file_field.upload_to, str) else ""
+    return upload_to.split("/", 1)[0] if "%" not in upload_to.split("/", 1)[0] else ""
+
+
+def _storage_files(storage: Any, folder: str) -> Iterator[str]:
+    try:
+        directories, files = storage.listdir(folder)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for name in files:
+        yield f"{folder}/{name}" if folder else name
+    for directory in directories:
+        yield from _storage_files(storage, f"{folder}/{directory}" if folder else directory)
+
+
+def orphaned_files_sweep(*, now: dt.datetime, older_than: dt.timedelta) -> int:
+    """Remove files under the declared file fields' folders that no row refers to and that are
+    older than `older_than` (younger ones may belong to a row still being written)."""
+    removed = 0
+    with unscoped():
+        for declaration in registry:
+            for field_name in declaration.file_fields:
+                file_field = declaration.model._meta.get_field(field_name)
+                folder = _upload_roots(file_field)
+                if not folder:
+                    continue
+                storage = file_field.storage
+                names = list(_storage_files(storage, folder))
+                for start in range(0, len(names), 1000):
+                    chunk = names[start : start + 1000]
+                    referenced = set(
+                        declaration.queryset().filter(**{f"{field_name}__in": chunk}).values_list(field_name, flat=True)
+                    )
+                    referenced |= set(FileTombstone.objects.filter(name__in=chunk).values_list("name", flat=True))
+                    for name in chunk:
+                        if name in referenced or storage.get_modified_time(name) > now - older_than:
+                            continue
+                        storage.delete(name)
+                        removed += 1
+    return removed

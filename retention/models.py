@@ -70,6 +70,9 @@ class PurgeRun(models.Model):
         related_name="+",
         verbose_name=_("started by user"),
     )
+    # The controllers whose data this run purges: all for the nightly run, the DPO's own for a
+    # run a DPO starts (P1: every purge is scoped by controller).
+    controllers = models.ManyToManyField("core.Controller", related_name="+", verbose_name=_("controllers"))
     # {record type: {controller id: rows}}; in a dry run, the rows that would go.
     deleted = models.JSONField(_("deleted"), default=dict, blank=True)
     # {record type: {controller id: {keep-reason code: rows}}}: due by date, kept for a reason.

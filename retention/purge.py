@@ -28,11 +28,13 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, IntegrityError, connection, models, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.audit import audit_log
-from core.models import AuditAction, AuditEvent, AuditPurpose
+from core.errors import Conflict
+from core.models import AuditAction, AuditEvent, AuditPurpose, Controller
 from core.personal_data import PersonalDataType, registry
 from core.scoping import unscoped
 from retention.deletion import (
@@ -51,8 +53,13 @@ PURGE_LOCK_KEY = 0x5245_5441_5055_5247 - (1 << 63)
 _CACHE_LOCK = "retention:purge-lock"
 
 
-class PurgeInProgress(Exception):
+class PurgeInProgress(Conflict):
     """Another purge run holds the lock (HTTP 409)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            str(_("A purge run is in progress; try again when it has finished.")), code="purge_in_progress"
+        )
 
 
 # -- the rules at a moment ---------------------------------------------------------------------
@@ -200,13 +207,19 @@ def purge_in_progress() -> bool:
 
 
 def purge_run_begin(
-    *, now: dt.datetime, dry_run: bool, trigger: PurgeTrigger | str, started_by: Any = None
+    *,
+    now: dt.datetime,
+    dry_run: bool,
+    trigger: PurgeTrigger | str,
+    started_by: Any = None,
+    controller_ids: Collection[int] | None = None,
 ) -> PurgeRun:
     """Open a purge run, or return the interrupted one a new purge must finish first.
 
     Raises PurgeInProgress when a run is being worked on (its worker holds the lock). A purge
     left running by a dead worker is resumed (with its own moment T) instead of a new one; an
-    interrupted dry run is closed as interrupted.
+    interrupted dry run is closed as interrupted. `controller_ids` limits the run to those
+    controllers (a DPO's run); None is every controller (the nightly run).
     """
     with purge_lock() as held:
         if not held:
@@ -221,9 +234,22 @@ def purge_run_begin(
                 status=PurgeRunStatus.INTERRUPTED, finished_at=timezone.now()
             )
         try:
-            return PurgeRun.objects.create(as_of=now, dry_run=dry_run, trigger=trigger, started_by=started_by)
+            with transaction.atomic():
+                run = PurgeRun.objects.create(as_of=now, dry_run=dry_run, trigger=trigger, started_by=started_by)
+                controllers = Controller.objects.all()
+                if controller_ids is not None:
+                    controllers = controllers.filter(pk__in=list(controller_ids))
+                run.controllers.set(controllers)
         except IntegrityError:
             raise PurgeInProgress from None
+        return run
+
+
+def run_controller_ids(run: PurgeRun) -> tuple[list[int], bool]:
+    """The run's controllers, and whether that is every controller (then controller-less audit
+    events, such as logins, are purged too)."""
+    ids = sorted(run.controllers.values_list("pk", flat=True))
+    return ids, set(ids) == set(Controller.objects.values_list("pk", flat=True))
 
 
 # -- the engine ----------------------------------------------------------------------------------
@@ -252,13 +278,17 @@ def _next_window_start(stage: str, after: int, now: dt.datetime) -> int | None:
     return rows.filter(pk__gte=after).order_by("pk").values_list("pk", flat=True).first()
 
 
-def _audit_window_delete(*, pk_from: int, pk_to: int, now: dt.datetime) -> dict[int | None, int]:
+def _audit_window_delete(
+    *, pk_from: int, pk_to: int, now: dt.datetime, controller_ids: list[int], every_controller: bool
+) -> dict[int | None, int]:
     """Audit events past their period, in one window; the trigger allows it in this transaction."""
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL retta.audit_purge = 'on'")
         rows = audit_events_due(now).filter(pk__gte=pk_from, pk__lt=pk_to)
+        in_scope = Q(controller_id__in=controller_ids)
+        rows = rows.filter(in_scope | Q(controller__isnull=True) if every_controller else in_scope)
         deleted = delete_returning(rows, ("id", "controller_id"))
     counts: dict[int | None, int] = {}
     for _pk, controller_id in deleted:
@@ -267,21 +297,33 @@ def _audit_window_delete(*, pk_from: int, pk_to: int, now: dt.datetime) -> dict[
 
 
 def _dry_run_execute(run: PurgeRun) -> None:
-    plan = retention_plan(now=run.as_of)
+    controller_ids, every_controller = run_controller_ids(run)
+    plan = retention_plan(now=run.as_of, controller_ids=None if every_controller else controller_ids)
     run.deleted = {key: {_key(c): n for c, n in per.items()} for key, per in plan.due.items()}
     run.kept = {key: {_key(c): reasons for c, reasons in per.items()} for key, per in plan.kept.items()}
 
 
-def _window_execute(run: PurgeRun, stage: str, pk_from: int, pk_to: int) -> DeletionResult | None:
+def _window_execute(
+    run: PurgeRun, stage: str, pk_from: int, pk_to: int, scope: tuple[list[int], bool]
+) -> DeletionResult | None:
     """Delete one window and save the run's counts and cursor in the same transaction."""
     started = time.monotonic()
     result = None
     try:
         with transaction.atomic():
             if stage == AUDIT_STAGE:
-                _add_deleted(run, stage, _audit_window_delete(pk_from=pk_from, pk_to=pk_to, now=run.as_of))
+                counts = _audit_window_delete(
+                    pk_from=pk_from, pk_to=pk_to, now=run.as_of, controller_ids=scope[0], every_controller=scope[1]
+                )
+                _add_deleted(run, stage, counts)
             else:
-                result = delete_due_window(declaration=registry.get(stage), pk_from=pk_from, pk_to=pk_to, now=run.as_of)
+                result = delete_due_window(
+                    declaration=registry.get(stage),
+                    pk_from=pk_from,
+                    pk_to=pk_to,
+                    now=run.as_of,
+                    controller_ids=None if scope[1] else scope[0],
+                )
                 for key, per_controller in result.deleted_by_controller.items():
                     _add_deleted(run, key, per_controller)
             run.cursor_stage, run.cursor_pk = stage, pk_to
@@ -300,8 +342,9 @@ def _window_execute(run: PurgeRun, stage: str, pk_from: int, pk_to: int) -> Dele
 
 
 def _run_execute(run: PurgeRun, *, deadline: float | None, progress: Callable[[int], None] | None) -> None:
+    scope = run_controller_ids(run)
     if not run.cursor_stage:
-        plan = retention_plan(now=run.as_of)
+        plan = retention_plan(now=run.as_of, controller_ids=None if scope[1] else scope[0])
         run.kept = {key: {_key(c): reasons for c, reasons in per.items()} for key, per in plan.kept.items()}
         run.cursor_stage, run.cursor_pk = _stages()[0], 0
         run.save()
@@ -316,7 +359,7 @@ def _run_execute(run: PurgeRun, *, deadline: float | None, progress: Callable[[i
             pk_from = _next_window_start(stage, after, run.as_of)
             if pk_from is None:
                 break
-            result = _window_execute(run, stage, pk_from, pk_from + window)
+            result = _window_execute(run, stage, pk_from, pk_from + window, scope)
             if result is not None and result.files_deleted:
                 run.files_deleted += result.files_deleted
                 PurgeRun.objects.filter(pk=run.pk).update(files_deleted=run.files_deleted)
@@ -382,8 +425,31 @@ def purge(
     dry_run: bool = False,
     trigger: PurgeTrigger | str = PurgeTrigger.COMMAND,
     started_by: Any = None,
+    controller_ids: Collection[int] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> PurgeRun:
     """Begin (or resume) a run and work on it to the end: the command line and the tests."""
-    run = purge_run_begin(now=now, dry_run=dry_run, trigger=trigger, started_by=started_by)
+    run = purge_run_begin(
+        now=now, dry_run=dry_run, trigger=trigger, started_by=started_by, controller_ids=controller_ids
+    )
     return purge_run_execute(run=run, progress=progress)
+
+
+def purge_run_step(*, run_id: int | None, time_budget: float) -> tuple[str, PurgeRun | None]:
+    """One task's share of a purge: begin (or resume) the nightly run, work `time_budget` seconds.
+
+    Returns ("finished" | "continues" | "in_progress" | "missing", run). Safe to call twice for
+    the same run: a finished run is left alone, a run being worked on elsewhere is refused.
+    """
+    try:
+        if run_id is None:
+            run = purge_run_begin(now=timezone.now(), dry_run=False, trigger=PurgeTrigger.SCHEDULE)
+        else:
+            found = PurgeRun.objects.filter(pk=run_id).first()
+            if found is None:
+                return "missing", None
+            run = found
+        run = purge_run_execute(run=run, time_budget=time_budget)
+    except PurgeInProgress:
+        return "in_progress", None
+    return ("continues" if run.is_running else "finished"), run

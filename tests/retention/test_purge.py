@@ -197,3 +197,17 @@ def test_a_second_purge_while_one_runs_is_refused_and_totals_are_right(isannoint
     assert run.deleted["contacts.contact"] == {str(isannointi.pk): 3}  # type: ignore[attr-defined]
     assert PurgeRun.objects.count() == 1
     assert not Contact.all_controllers.exists()
+
+
+def test_a_run_limited_to_one_controller_leaves_the_other_alone(isannointi, retta_oy):
+    mine = make_contact(isannointi, occurred_at=_days_ago(200))
+    theirs = make_contact(retta_oy, occurred_at=_days_ago(200))
+    with time_machine.travel(NOW - dt.timedelta(days=3 * 365), tick=False):
+        their_event = make_audit_event(retta_oy)
+
+    run = purge(now=NOW, controller_ids=[isannointi.pk], trigger=PurgeTrigger.DPO)
+
+    assert not Contact.all_controllers.filter(pk=mine.pk).exists()
+    assert Contact.all_controllers.filter(pk=theirs.pk).exists()
+    assert AuditEvent.objects.filter(pk=their_event.pk).exists()
+    assert list(run.controllers.all()) == [isannointi]
