@@ -54,6 +54,9 @@ class DeletionResult:
     deleted: dict[str, list[int]] = field(default_factory=dict)  # declaration key -> ids deleted
     kept: dict[str, dict[int, list[str]]] = field(default_factory=dict)  # key -> id -> reason codes
     files_deleted: int = 0
+    # Files recorded for deletion in the deleting transaction (all are deleted after commit, or
+    # by the sweep after a crash): the count a purge run saves with its window.
+    files_recorded: int = 0
     # key -> controller id -> rows deleted: the purge run's counts.
     deleted_by_controller: dict[str, dict[int, int]] = field(default_factory=dict)
 
@@ -75,6 +78,7 @@ class DeletionResult:
         for key, kept in other.kept.items():
             self.kept.setdefault(key, {}).update(kept)
         self.files_deleted += other.files_deleted
+        self.files_recorded += other.files_recorded
 
     @property
     def deleted_count(self) -> int:
@@ -313,7 +317,9 @@ def _window_delete(
         path = path_to_ancestor(dependent, declaration.key())
         rows = dependent.queryset().filter(**{f"{path}__in": ids})
         _undeclared_dependents_delete(dependent.model, rows, declared)
-        tombstone_ids.extend(_tombstones_record(dependent, rows, now))
+        recorded = _tombstones_record(dependent, rows, now)
+        tombstone_ids.extend(recorded)
+        result.files_recorded += len(recorded)
         if dependent is declaration:
             # The keep conditions again, inside the DELETE itself: a hold committed since the
             # lock wins, and the window is retried without the row.

@@ -326,6 +326,8 @@ def _window_execute(
                 )
                 for key, per_controller in result.deleted_by_controller.items():
                     _add_deleted(run, key, per_controller)
+                # Counted with the rows: each file is removed after commit or by the sweep.
+                run.files_deleted += result.files_recorded
             run.cursor_stage, run.cursor_pk = stage, pk_to
             run.windows += 1
             elapsed_ms = int((time.monotonic() - started) * 1000)
@@ -360,13 +362,11 @@ def _run_execute(run: PurgeRun, *, deadline: float | None, progress: Callable[[i
             if pk_from is None:
                 break
             result = _window_execute(run, stage, pk_from, pk_from + window, scope)
-            if result is not None and result.files_deleted:
-                run.files_deleted += result.files_deleted
-                PurgeRun.objects.filter(pk=run.pk).update(files_deleted=run.files_deleted)
             if progress is not None and result is not None:
                 progress(len(result.deleted.get(stage, [])))
             after = pk_from + window
-    run.files_deleted += tombstones_sweep()
+    # Files whose deletion a crash interrupted (counted already by the window that recorded them).
+    tombstones_sweep()
     run.status = PurgeRunStatus.FINISHED
     run.finished_at = timezone.now()
     run.save()
