@@ -141,3 +141,13 @@ def test_sweep_removes_orphaned_old_files_keeps_referenced_and_young_ones(isanno
     assert default_storage.exists(young)
     assert Path(settings.MEDIA_ROOT, kept.raw.name).exists()
     assert not FileTombstone.objects.exists()
+
+
+def test_command_shows_a_progress_bar_on_a_terminal(isannointi, monkeypatch, capsys):
+    import sys
+
+    _old_contact(isannointi)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    call_command("purge_expired", stdout=StringIO())
+    progress = capsys.readouterr().err
+    assert "purge" in progress and "1/1" in progress
