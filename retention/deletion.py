@@ -30,7 +30,7 @@ from typing import Any
 
 from django.apps import apps
 from django.db import connection, models, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, Lookup, OuterRef, Q
 from django.db.models.sql import DeleteQuery
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -182,6 +182,28 @@ def delete_returning(queryset: models.QuerySet, columns: Sequence[str]) -> list[
         return list(cursor.fetchall())
 
 
+class _AnyOf(Lookup):
+    """`column = ANY(%s)`: a window's ids as one array parameter. Django prepares an `__in`
+    list value by value (about 90 ms for 10,000 ids), and a window runs a dozen statements."""
+
+    lookup_name = "retention_any_of"
+    prepare_rhs = False
+
+    def get_prep_lookup(self) -> Any:
+        return self.rhs
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", (*lhs_params, list(self.rhs))
+
+
+def _in_window(path: str, ids: list[int]) -> Q | Lookup:
+    """Rows whose `path` is one of the window's ids."""
+    if connection.vendor == "postgresql":
+        return _AnyOf(F(path), ids)
+    return Q(**{f"{path}__in": ids})
+
+
 def _raw_delete(queryset: models.QuerySet) -> int:
     return queryset._raw_delete(queryset.db)
 
@@ -315,7 +337,7 @@ def _window_delete(
     declared = _deleted_models(declaration)
     for dependent in registry.descendants_first(declaration.key()):
         path = path_to_ancestor(dependent, declaration.key())
-        rows = dependent.queryset().filter(**{f"{path}__in": ids})
+        rows = dependent.queryset().filter(_in_window(path, ids))
         _undeclared_dependents_delete(dependent.model, rows, declared)
         recorded = _tombstones_record(dependent, rows, now)
         tombstone_ids.extend(recorded)
@@ -323,7 +345,7 @@ def _window_delete(
         if dependent is declaration:
             # The keep conditions again, inside the DELETE itself: a hold committed since the
             # lock wins, and the window is retried without the row.
-            rows = deletable.filter(pk__in=ids)
+            rows = deletable.filter(_in_window("pk", ids))
         deleted = delete_returning(rows, ("id", "controller_id"))
         if dependent is declaration and len(deleted) != len(ids):
             raise _WindowChanged

@@ -159,6 +159,7 @@ def _hold_by_customer_name(monkeypatch):  # type: ignore[no-untyped-def]
     monkeypatch.setattr(registry, "_keep_reasons", [*registry._keep_reasons, hold])
 
 
+@pytest.mark.postgresql  # concurrent sessions: SQLite locks the whole database
 def test_a_hold_committed_after_the_lock_wins_inside_the_delete(isannointi, monkeypatch):
     _hold_by_customer_name(monkeypatch)
     customer = make_customer(isannointi, name="free")

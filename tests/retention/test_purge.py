@@ -165,6 +165,7 @@ def test_an_interrupted_run_resumes_from_its_cursor_with_its_own_moment(isannoin
     assert resumed.deleted["contacts.contact"] == {str(isannointi.pk): 6}
 
 
+@pytest.mark.postgresql  # concurrent sessions: SQLite locks the whole database
 def test_a_second_purge_while_one_runs_is_refused_and_totals_are_right(isannointi, settings):
     settings.RETENTION_PURGE_WINDOW = 1
     for _ in range(3):

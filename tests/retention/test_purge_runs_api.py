@@ -80,6 +80,7 @@ def test_a_run_of_the_other_controller_is_404(api_as, isannointi, retta_oy):
     assert api_as(dpo_oy).get(URL).json()["results"] == []
 
 
+@pytest.mark.postgresql  # concurrent sessions: SQLite locks the whole database
 def test_409_while_a_run_is_in_progress(api_as, dpo, isannointi):
     PurgeRun.objects.create(as_of=timezone.now(), trigger="schedule", dry_run=True)
     # A running dry run whose worker is alive: simulate by holding the lock in another session.
