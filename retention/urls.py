@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401 (pages are added here)
+from django.urls import path
+
+from retention import views
 
 app_name = "retention"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("runs/", views.run_list, name="run_list"),
+    path("runs/start", views.run_start, name="run_start"),
+    path("runs/<int:pk>/", views.run_detail, name="run_detail"),
+]

@@ -1,0 +1,39 @@
+"""Writes of the retention app that people start: a DPO's purge run or dry run."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.audit import audit_log
+from core.models import AuditAction, AuditPurpose
+from retention.models import PurgeRun, PurgeTrigger
+from retention.purge import purge_run_begin
+
+
+def purge_run_request(*, user: Any, dry_run: bool, now: dt.datetime | None = None) -> PurgeRun:
+    """Start a purge (or a dry run) of the DPO's own controllers; it runs as a background task.
+
+    Raises PurgeInProgress (409) while another run is being worked on.
+    """
+    from retention.tasks import purge_expired
+
+    run = purge_run_begin(
+        now=now or timezone.now(),
+        dry_run=dry_run,
+        trigger=PurgeTrigger.DPO,
+        started_by=user,
+        controller_ids=user.controller_ids(),
+    )
+    audit_log(
+        actor=user,
+        action=AuditAction.PURGE,
+        purpose=AuditPurpose.RETENTION,
+        obj=run,
+        details={"dry_run": run.dry_run, "requested": True},
+    )
+    transaction.on_commit(lambda: purge_expired.delay(run_id=run.pk))
+    return run
