@@ -13,6 +13,7 @@ from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from core.audit import audit_log
 from core.models import AuditAction, AuditPurpose
@@ -37,10 +38,10 @@ def _record_type_names(keys: Iterable[str]) -> dict[str, str]:
 
 
 def _keep_reason_labels() -> dict[str, str]:
-    labels = {}
-    for declaration in registry:
-        for reason in registry.keep_reasons_for(declaration):
-            labels[reason.code] = str(reason.label)
+    from retention.deletion import keep_reason_labels
+
+    labels = {code: str(label) for code, label in keep_reason_labels().items()}
+    labels["legal_claims_period"] = str(_("within the period for possible legal claims (art. 17(3)(e))"))
     return labels
 
 
