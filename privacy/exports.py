@@ -386,3 +386,35 @@ def no_data_answer(*, request: PrivacyRequest, actor: Any) -> None:
     require_open(request)
     request_complete(request=request, report={"records": {}}, actor=actor)
     letter_generate(request=request, kind=LetterKind.NO_DATA, actor=actor)
+
+
+def redaction_add(
+    *, request: PrivacyRequest, actor: Any, record_type: str, record_id: int, field: str, reason: str
+) -> Redaction:
+    """Withhold a third party's data from the copy (art. 15(4)); each redaction is recorded."""
+    from privacy.services import InvalidRequest
+
+    require_open(request)
+    if record_id not in records_with_dependents(request).get(record_type, []):
+        raise InvalidRequest("record", _("The record is not among this request's matches."))
+    declaration = registry.get(record_type)
+    if field not in (*declaration.export_fields, *declaration.file_fields):
+        raise InvalidRequest("field", _("This field is not part of the copy."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidRequest("reason", _("Give the reason for the redaction."))
+    redaction, _created = Redaction.objects.update_or_create(
+        request=request,
+        record_type=record_type,
+        record_id=record_id,
+        field=field,
+        defaults={"reason": reason, "created_by": actor},
+    )
+    audit_log(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        purpose=AuditPurpose.DATA_SUBJECT_REQUEST,
+        obj=request,
+        details={"redaction": redaction.pk},
+    )
+    return redaction
