@@ -81,8 +81,9 @@ def notifications_create(*, request: PrivacyRequest, records: dict[str, list[int
             item["ids"].add(recipient.record_id)
     created = []
     for (name, key), item in grouped.items():
-        notification, _created = RecipientNotification.objects.get_or_create(
+        notification, _created = RecipientNotification.all_controllers.get_or_create(
             request=request,
+            controller_id=request.controller_id,
             recipient_name=name,
             record_type=key,
             defaults={"recipient_type": item["type"], "record_ids": sorted(item["ids"])},

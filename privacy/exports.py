@@ -156,7 +156,7 @@ def export_write_zip(*, request: PrivacyRequest, export: RequestExport | None, t
     """Write the whole copy as a ZIP into `target`; returns counts per record type."""
     records = export_records(request)
     redactions: dict[tuple[str, int], set[str]] = {}
-    for redaction in Redaction.objects.filter(request=request):
+    for redaction in Redaction.all_controllers.filter(request=request):
         redactions.setdefault((redaction.record_type, redaction.record_id), set()).add(redaction.field)
     total = sum(len(pks) for pks in records.values())
     progress = None
@@ -403,8 +403,9 @@ def redaction_add(
     reason = (reason or "").strip()
     if not reason:
         raise InvalidRequest("reason", _("Give the reason for the redaction."))
-    redaction, _created = Redaction.objects.update_or_create(
+    redaction, _created = Redaction.all_controllers.update_or_create(
         request=request,
+        controller_id=request.controller_id,
         record_type=record_type,
         record_id=record_id,
         field=field,

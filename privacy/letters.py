@@ -80,8 +80,9 @@ def letter_generate(
     *, request: PrivacyRequest, kind: LetterKind | str, actor: Any, language: str | None = None
 ) -> Letter:
     language = language or request.language
-    letter = Letter.objects.create(
+    letter = Letter.all_controllers.create(
         request=request,
+        controller_id=request.controller_id,
         kind=kind,
         language=language,
         body=letter_render(request=request, kind=kind, language=language),

@@ -266,7 +266,7 @@ class RequestMatch(models.Model):
         return f"{self.record_type}#{self.record_id}"
 
 
-class Redaction(models.Model):
+class Redaction(ControllerScopedModel):
     """A third party's data the DPO withheld from an access copy (art. 15(4)), recorded."""
 
     request = models.ForeignKey(
@@ -349,7 +349,7 @@ class LetterKind(models.TextChoices):
     OBJECTION = "objection", _("Objection handled")
 
 
-class Letter(models.Model):
+class Letter(ControllerScopedModel):
     """A response letter as generated, ready to send; kept with the request as sent."""
 
     request = models.ForeignKey(
@@ -384,7 +384,7 @@ class NotificationStatus(models.TextChoices):
     DISPROPORTIONATE = "disproportionate", _("Would involve disproportionate effort")
 
 
-class RecipientNotification(models.Model):
+class RecipientNotification(ControllerScopedModel):
     """Art. 19: a recipient of a rectified, erased or restricted record is told, or why not."""
 
     request = models.ForeignKey(

@@ -228,16 +228,14 @@ def request_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(Role.DPO)
 def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    letter = get_scoped_or_404(Letter.objects.filter(request__in=PrivacyRequest.objects.all()), pk=pk)
+    letter = get_scoped_or_404(Letter, pk=pk)
     return render(request, "privacy/letter.html", {"letter": letter, "r": letter.request})
 
 
 @role_required(Role.DPO)
 @require_POST
 def notification_update(request: HttpRequest, pk: int) -> HttpResponse:
-    notification = get_scoped_or_404(
-        RecipientNotification.objects.filter(request__in=PrivacyRequest.objects.all()), pk=pk
-    )
+    notification = get_scoped_or_404(RecipientNotification, pk=pk)
     form = forms.NotificationForm(request.POST)
     if not _form_errors(request, form):
         try:

@@ -99,8 +99,9 @@ def test_access_with_nothing_matched_gives_the_no_data_letter(dpo_api, isannoint
 def test_redactions_are_applied_and_recorded(dpo_api, dpo, isannointi, subject_records, eager_tasks):
     pk = _open_verified(dpo_api)
     dpo_api.get(f"{URL}{pk}/matches/")
-    Redaction.objects.create(
+    Redaction.all_controllers.create(
         request_id=pk,
+        controller=isannointi,
         record_type="contacts.contact",
         record_id=subject_records["call"].pk,
         field="body",

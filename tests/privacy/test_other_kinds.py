@@ -102,8 +102,8 @@ def test_notification_items_are_tracked_with_reasons(dpo, isannointi):
     from tests.privacy.factories import make_privacy_request
 
     request = make_privacy_request(isannointi)
-    item = RecipientNotification.objects.create(
-        request=request, recipient_name="Turva", record_type="contacts.contact", record_ids=[1]
+    item = RecipientNotification.all_controllers.create(
+        request=request, controller=isannointi, recipient_name="Turva", record_type="contacts.contact", record_ids=[1]
     )
     from privacy.services import InvalidRequest
 
