@@ -100,3 +100,16 @@ class RedactionForm(forms.Form):
     record = forms.CharField(label=_("Record (type:id)"))
     field = forms.CharField(label=_("Field"))
     reason = forms.CharField(label=_("Reason"))
+
+
+class NotesForm(forms.Form):
+    assignee = forms.ModelChoiceField(queryset=None, label=_("Assignee"), required=False)
+    notes = forms.CharField(label=_("Notes"), widget=forms.Textarea, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from django.contrib.auth import get_user_model
+
+        from core.roles import Role
+
+        self.fields["assignee"].queryset = get_user_model().objects.filter(groups__name=Role.DPO, is_active=True)

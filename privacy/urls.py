@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/execute/", views.request_execute, name="request_execute"),
     path("<int:pk>/extend/", views.request_extend, name="request_extend"),
     path("<int:pk>/reject/", views.request_reject, name="request_reject"),
+    path("<int:pk>/notes/", views.request_notes, name="request_notes"),
     path("<int:pk>/letters/", views.request_letter, name="request_letter"),
     path("<int:pk>/lift-restriction/", views.request_lift_restriction, name="request_lift_restriction"),
     path("<int:pk>/redactions/", views.request_redact, name="request_redact"),

@@ -117,6 +117,9 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "letter_form": forms.LetterForm(initial={"language": privacy_request.language}),
             "notification_form": forms.NotificationForm(),
             "redaction_form": forms.RedactionForm(),
+            "notes_form": forms.NotesForm(
+                initial={"notes": privacy_request.notes, "assignee": privacy_request.assignee_id}
+            ),
         },
     )
 
@@ -169,6 +172,13 @@ def request_letter(request: HttpRequest, privacy_request: PrivacyRequest) -> Non
     form = forms.LetterForm(request.POST)
     if not _form_errors(request, form):
         letters.letter_generate(request=privacy_request, actor=request.user, **form.cleaned_data)
+
+
+@_acting
+def request_notes(request: HttpRequest, privacy_request: PrivacyRequest) -> None:
+    form = forms.NotesForm(request.POST)
+    if not _form_errors(request, form):
+        services.request_update_notes(request=privacy_request, actor=request.user, **form.cleaned_data)
 
 
 @_acting

@@ -144,3 +144,14 @@ def test_record_of_processing_is_generated_from_the_declarations(web_as, dpo, is
     assert printable.status_code == 200 and "record-date" in printable.content.decode()
     assert client.get("/privacy/record-of-processing/").status_code == 200
     assert client.get("/privacy/record-of-processing/nope/").status_code == 404
+
+
+def test_notes_and_assignee_are_recorded(web_as, dpo, isannointi):
+    request = make_privacy_request(isannointi)
+    client = web_as(dpo)
+    client.post(f"/privacy/{request.pk}/notes/", {"notes": "Soitettava takaisin", "assignee": dpo.pk})
+    request.refresh_from_db()
+    assert request.notes == "Soitettava takaisin" and request.assignee == dpo
+    assert client.post(f"/privacy/{request.pk}/notes/", {"assignee": 999999}).status_code == 302
+    request.refresh_from_db()
+    assert request.assignee == dpo

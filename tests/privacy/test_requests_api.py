@@ -194,3 +194,12 @@ def test_rejection_letter_in_the_subjects_language(isannointi, dpo, language):
     _request, letter = request_reject(request=request, actor=dpo, reason="excessive", justification="x")
     assert letter.language == language
     assert "tietosuoja.fi" in letter.body
+
+
+def test_list_filters_by_controller_kind_and_status(dpo_api, isannointi, retta_oy):
+    access = make_privacy_request(isannointi)
+    erasure = make_privacy_request(retta_oy, kind="erasure")
+    ids = lambda **query: [r["id"] for r in dpo_api.get(URL, query).json()["results"]]  # noqa: E731
+    assert ids(kind="erasure") == [erasure.pk]
+    assert ids(controller="retta-isannointi") == [access.pk]
+    assert ids(status="completed") == []
