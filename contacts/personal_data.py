@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from contacts.identifiers import normalise_email_or_blank, normalise_phone_or_blank
 from contacts.models import (
     CallRecording,
     ChatMessage,
@@ -35,6 +36,9 @@ CUSTOMER_SERVICE_PURPOSES = (
     Purpose.DEVELOPMENT,
 )
 CUSTOMER_SERVICE_BASES = (LegalBasis.CONTRACT, LegalBasis.LEGITIMATE_INTEREST)
+
+# Requests and holds name a subject by email and phone: they are matched in the stored forms.
+registry.register_identifier_normalisers(email=normalise_email_or_blank, phone=normalise_phone_or_blank)
 
 OPEN_TASK = KeepReason(
     code="open_task",

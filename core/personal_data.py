@@ -131,6 +131,9 @@ class PersonalDataType:
     # True when a legal basis requires keeping a row for its whole retention period even against
     # an erasure request (complaints: possible legal claims, art. 17(3)(e)).
     erasure_waits_for_retention: ClassVar[bool] = False
+    # False for records about requests themselves (privacy requests): never matched as a
+    # subject's data by another request's discovery.
+    subject_discovery: ClassVar[bool] = True
 
     @classmethod
     def key(cls) -> str:
@@ -209,11 +212,73 @@ class PersonalDataType:
         return cls.model._base_manager.all()
 
 
+@dataclass(frozen=True)
+class Recipient:
+    """One recipient a record was disclosed to (P6): named in access copies, notified on
+    rectification, erasure and restriction (GDPR art. 19)."""
+
+    name: str
+    recipient_type: str
+    record_type: str
+    record_id: int
+    disclosed_at: dt.datetime | None = None
+    legal_basis: str = ""
+    disclosure_type: str = ""
+    disclosure_id: int | None = None
+
+
+# A recipients provider answers, for rows of one declaration, who they were disclosed to; the app
+# keeping the disclosure log registers one (one query per call, whatever the number of rows).
+RecipientsProvider = Callable[[type[PersonalDataType], Sequence[int]], Iterable[Recipient]]
+
+
+def _default_email(value: str) -> str:
+    return (value or "").strip().lower()
+
+
+def _default_phone(value: str) -> str:
+    return "".join(ch for ch in (value or "") if ch.isdigit() or ch == "+")
+
+
 @dataclass
 class Registry:
     _types: dict[str, type[PersonalDataType]] = field(default_factory=dict)
     _keep_reasons: list[KeepReason] = field(default_factory=list)
     _exempt: dict[str, str] = field(default_factory=dict)
+    _recipients_providers: list[RecipientsProvider] = field(default_factory=list)
+    # How the app owning customers normalises identifiers, so that requests match stored values.
+    _normalise_email: Callable[[str], str] = _default_email
+    _normalise_phone: Callable[[str], str] = _default_phone
+
+    def register_identifier_normalisers(self, *, email: Callable[[str], str], phone: Callable[[str], str]) -> None:
+        self._normalise_email = email
+        self._normalise_phone = phone
+
+    def normalise_email(self, value: str) -> str:
+        """The stored form of an email address, '' when blank or malformed."""
+        return self._normalise_email(value)
+
+    def normalise_phone(self, value: str) -> str:
+        """The stored (E.164) form of a phone number, '' when blank or malformed."""
+        return self._normalise_phone(value)
+
+    def register_recipients_provider(self, provider: RecipientsProvider) -> RecipientsProvider:
+        if provider not in self._recipients_providers:
+            self._recipients_providers.append(provider)
+        return provider
+
+    def unregister_recipients_provider(self, provider: RecipientsProvider) -> None:
+        if provider in self._recipients_providers:
+            self._recipients_providers.remove(provider)
+
+    def recipients_for(self, declaration: type[PersonalDataType], pks: Sequence[int]) -> list[Recipient]:
+        """Everyone the given rows were disclosed to, from every registered provider."""
+        if not pks:
+            return []
+        found: list[Recipient] = []
+        for provider in self._recipients_providers:
+            found.extend(provider(declaration, pks))
+        return found
 
     def register(self, declaration: type[PersonalDataType]) -> type[PersonalDataType]:
         key = declaration.key()

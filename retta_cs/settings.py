@@ -310,6 +310,9 @@ RETENTION_PURGE_WINDOW = env_positive_int("RETENTION_PURGE_WINDOW", 10_000)
 RETENTION_PURGE_TASK_SECONDS = env_positive_int("RETENTION_PURGE_TASK_SECONDS", 600)
 # Files in storage that no row refers to are swept once older than this (a day).
 RETENTION_ORPHAN_FILE_HOURS = env_positive_int("RETENTION_ORPHAN_FILE_HOURS", 24)
+# Key of the erasure ledger's hashes (privacy.erasure): must survive a restore from backup, so
+# that `replay_erasures` recognises the erased subjects' rows. Defaults to SECRET_KEY.
+ERASURE_LEDGER_KEY = env.str("ERASURE_LEDGER_KEY", default="")
 
 REST_FRAMEWORK = {
     # Token first, so that a request without credentials gets 401 with WWW-Authenticate.

@@ -1,0 +1,115 @@
+"""Forms of the DPO's pages; the rules themselves live in the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from core.selectors import controllers_of
+from privacy.models import (
+    IdentityMethod,
+    Language,
+    LetterKind,
+    NotificationStatus,
+    RejectionReason,
+    RequestChannel,
+    RequestKind,
+    RestrictionBasis,
+)
+
+
+class RequestForm(forms.Form):
+    controller = forms.ModelChoiceField(queryset=None, label=_("Controller"), to_field_name="slug")
+    kind = forms.ChoiceField(choices=RequestKind.choices, label=_("Kind"))
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    email = forms.CharField(label=_("Email address"), max_length=254, required=False)
+    phone = forms.CharField(label=_("Phone number"), max_length=40, required=False)
+    received_at = forms.DateTimeField(label=_("Received at"), required=False)
+    channel = forms.ChoiceField(choices=RequestChannel.choices, label=_("Received by"))
+    language = forms.ChoiceField(choices=Language.choices, label=_("Language of the answer"))
+    details = forms.CharField(label=_("What the subject asked for"), widget=forms.Textarea, required=False)
+    include_consultation_history = forms.BooleanField(label=_("Include the consultation history"), required=False)
+    from_contact = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["controller"].queryset = controllers_of(user)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("from_contact") and not (data.get("email") or data.get("phone")):
+            raise forms.ValidationError(_("Give at least an email address or a phone number of the subject."))
+        return data
+
+
+class VerifyIdentityForm(forms.Form):
+    method = forms.ChoiceField(choices=IdentityMethod.choices, label=_("How was the identity established?"))
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea, required=False)
+
+
+class ExtendForm(forms.Form):
+    reason = forms.CharField(label=_("Reason (told to the subject)"), widget=forms.Textarea)
+    due_at = forms.DateField(label=_("New due date (at most two further months)"), required=False)
+
+
+class RejectForm(forms.Form):
+    reason = forms.ChoiceField(choices=RejectionReason.choices, label=_("Reason"))
+    justification = forms.CharField(label=_("Justification (told to the subject)"), widget=forms.Textarea)
+
+
+class ExecuteForm(forms.Form):
+    basis = forms.ChoiceField(
+        choices=[("", "—"), *RestrictionBasis.choices], label=_("Basis of the restriction"), required=False
+    )
+    compelling_grounds = forms.CharField(
+        label=_("Compelling legitimate grounds, if any"), widget=forms.Textarea, required=False
+    )
+    reason = forms.CharField(label=_("Reason for the rectification"), widget=forms.Textarea, required=False)
+    record = forms.CharField(label=_("Record (type:id)"), required=False)
+    field = forms.CharField(label=_("Field"), required=False)
+    value = forms.CharField(label=_("Correct value"), required=False)
+
+    def execution_data(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        record = data.pop("record", "")
+        field, value = data.pop("field", ""), data.pop("value", "")
+        if record and ":" in record:
+            record_type, _sep, record_id = record.partition(":")
+            if record_id.isdigit():
+                data["changes"] = [
+                    {"record_type": record_type, "record_id": int(record_id), "field": field, "value": value}
+                ]
+        return data
+
+
+class LetterForm(forms.Form):
+    kind = forms.ChoiceField(choices=LetterKind.choices, label=_("Letter"))
+    language = forms.ChoiceField(choices=Language.choices, label=_("Language"))
+
+
+class NotificationForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[c for c in NotificationStatus.choices if c[0] != NotificationStatus.PENDING], label=_("Status")
+    )
+    reason = forms.CharField(label=_("Reason"), required=False)
+
+
+class RedactionForm(forms.Form):
+    record = forms.CharField(label=_("Record (type:id)"))
+    field = forms.CharField(label=_("Field"))
+    reason = forms.CharField(label=_("Reason"))
+
+
+class NotesForm(forms.Form):
+    assignee = forms.ModelChoiceField(queryset=None, label=_("Assignee"), required=False)
+    notes = forms.CharField(label=_("Notes"), widget=forms.Textarea, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from django.contrib.auth import get_user_model
+
+        from core.roles import Role
+
+        self.fields["assignee"].queryset = get_user_model().objects.filter(groups__name=Role.DPO, is_active=True)
