@@ -126,9 +126,8 @@ def main() -> None:
     print()
     print("| measurement | result |")
     print("|---|---|")
-    print(
-        f"| `holds_for()` per page of {args.page} contacts, median | {sorted(page_times)[len(page_times) // 2] * 1000:.0f} ms |"
-    )
+    median = sorted(page_times)[len(page_times) // 2]
+    print(f"| `holds_for()` per page of {args.page} contacts, median | {median * 1000:.0f} ms |")
     print(f"| `holds_for()` per page, slowest | {max(page_times) * 1000:.0f} ms |")
     print(f"| SQL queries per page | {max(page_queries)} |")
     print(f"| keep reason `legal_hold`: count held among {args.n} contacts | {keep_seconds * 1000:.0f} ms |")
