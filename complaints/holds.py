@@ -25,8 +25,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import models
+from django.db import connection, models
 from django.db.models import CharField, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -151,12 +152,20 @@ class _HoldIndex:
         return sorted({value for (_c, kind, value) in self.subject if kind == "phone"})
 
 
+def _pk_in(pks: list[Any]) -> Any:
+    """The page's primary keys for an IN: on PostgreSQL one array parameter, which spares
+    compiling ten thousand placeholders per part of the UNION."""
+    if connection.vendor == "postgresql" and all(isinstance(pk, int) for pk in pks):
+        return RawSQL("SELECT unnest(%s::bigint[])", (pks,))
+    return pks
+
+
 def _pairs_query(
     declaration: type[PersonalDataType], pks: list[Any], path: str, kind: str, values: list[Any]
 ) -> QuerySet:
     return (
         declaration.queryset()
-        .filter(pk__in=pks, **{f"{path}__in": values})
+        .filter(pk__in=_pk_in(pks), **{f"{path}__in": values})
         .annotate(hold_kind=Value(kind, output_field=CharField()), target=Cast(path, output_field=CharField()))
         .values_list("pk", "hold_kind", "target")
     )
