@@ -172,3 +172,87 @@ class Disclosure(ControllerScopedModel):
 
     def __str__(self) -> str:
         return f"{self.recipient_name} {self.disclosed_at:%Y-%m-%d}"
+
+
+class HoldScope(models.TextChoices):
+    COMPLAINT = "complaint", _("A complaint and everything linked to it")
+    TASK = "task", _("A customer-service task")
+    CONTACTS = "contacts", _("Chosen contacts")
+    SUBJECT = "subject", _("A data subject at the controller")
+
+
+class LegalHold(ControllerScopedModel):
+    """A legal hold (P7, P8): everything in its scope is kept from the purge and from erasure
+    until the DPO releases it. A subject hold matches by normalised identifiers when asked, so it
+    also covers the subject's records created after it was placed."""
+
+    matter = models.CharField(_("matter"), max_length=300)
+    reason = models.TextField(_("reason"))
+    scope = models.CharField(_("scope"), max_length=10, choices=HoldScope.choices)
+    complaint = models.ForeignKey(
+        Complaint,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="legal_holds",
+        verbose_name=_("complaint"),
+    )
+    task = models.ForeignKey(
+        "contacts.Task",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="legal_holds",
+        verbose_name=_("task"),
+    )
+    contacts = models.ManyToManyField(
+        "contacts.Contact", blank=True, related_name="legal_holds", verbose_name=_("contacts")
+    )
+    # Normalised (lower-cased email, E.164 phone) by contacts.identifiers when placed.
+    subject_emails = models.JSONField(_("subject's email addresses"), default=list, blank=True)
+    subject_phones = models.JSONField(_("subject's phone numbers"), default=list, blank=True)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("placed by")
+    )
+    placed_at = models.DateTimeField(_("placed at"), default=timezone.now)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("released by"),
+    )
+    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+    release_reason = models.TextField(_("reason for release"), blank=True)
+
+    class Meta:
+        verbose_name = _("legal hold")
+        verbose_name_plural = _("legal holds")
+        ordering = ["-placed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(scope=HoldScope.COMPLAINT) & Q(complaint__isnull=False, task__isnull=True))
+                | (Q(scope=HoldScope.TASK) & Q(task__isnull=False, complaint__isnull=True))
+                | (Q(scope__in=[HoldScope.CONTACTS, HoldScope.SUBJECT]) & Q(complaint__isnull=True, task__isnull=True)),
+                name="complaints_legalhold_scope_object_matches_scope",
+            ),
+            models.CheckConstraint(
+                condition=Q(released_at__isnull=True, released_by__isnull=True)
+                | Q(released_at__isnull=False, released_by__isnull=False),
+                name="complaints_legalhold_released_by_with_released_at",
+            ),
+        ]
+        indexes = [
+            # The keep reason and holds_for(): the active holds of a controller, by scope.
+            models.Index(
+                fields=["controller", "scope"], condition=Q(released_at__isnull=True), name="complaints_hold_active_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.matter
+
+    @property
+    def is_active(self) -> bool:
+        return self.released_at is None

@@ -8,7 +8,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from complaints.models import FINISHED_STATUSES, Complaint, ComplaintEvent, ComplaintKind, Disclosure
+from complaints.holds import legal_hold_keeps
+from complaints.models import FINISHED_STATUSES, Complaint, ComplaintEvent, ComplaintKind, Disclosure, LegalHold
 from core.personal_data import KeepReason, LegalBasis, PersonalDataType, Purpose, Retention, registry
 
 COMPLAINT_PURPOSES = (Purpose.HANDLE_COMPLAINT, Purpose.LEGAL_REMEDIES)
@@ -49,6 +50,13 @@ registry.register_keep_reason(
 # Holds and requests scoped to a complaint reach the contacts and tasks linked to it.
 registry.add_scope_path("contacts.contact", "complaints.complaint", "complaints")
 registry.add_scope_path("contacts.task", "complaints.complaint", "complaints")
+# A hold on a complaint reaches its complainant too ("the complaint and everything linked to it").
+registry.add_scope_path("contacts.customer", "complaints.complaint", "complaints")
+
+# Legal holds (complaints.holds): the purge, erasure and badges ask only this keep reason.
+LEGAL_HOLD = registry.register_keep_reason(
+    KeepReason(code="legal_hold", label=_("under an active legal hold"), q=legal_hold_keeps)
+)
 
 
 @registry.register
@@ -121,3 +129,24 @@ class DisclosureData(PersonalDataType):
     phone_paths = ("contacts__phone_e164", "complaint__complainant__phones__phone")
     export_fields = ("recipient_type", "recipient_name", "legal_basis", "description", "disclosed_at")
     scope_paths = {"complaints.complaint": "complaint", "contacts.contact": "contacts"}
+
+
+@registry.register
+class LegalHoldData(PersonalDataType):
+    """A subject hold names the subject's email addresses and phone numbers. A released hold is
+    kept for the legal-claims period as evidence of what was kept and why; an active one never
+    goes (its `released_at` is empty)."""
+
+    model = LegalHold
+    verbose_name = _("Legal holds")
+    description = _("Matters for which records are kept for possible legal claims, and their scope.")
+    categories = (_("email address"), _("phone number"), _("matter and reason"))
+    purposes = (Purpose.LEGAL_REMEDIES, Purpose.ACCOUNTABILITY)
+    legal_bases = (LegalBasis.LEGITIMATE_INTEREST, LegalBasis.LEGAL_OBLIGATION)
+    source = _("Retta's data protection officer.")
+    retention = Retention(
+        setting="RETENTION_COMPLAINT_DAYS",
+        date_field="released_at",
+        description=_("Three years after the hold was released."),
+    )
+    export_fields = ("matter", "scope", "placed_at", "released_at")

@@ -1,0 +1,107 @@
+"""Reads of the complaints app, all through the controller-scoped managers (P1)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from complaints.models import Complaint, ComplaintEvent, Disclosure, LegalHold
+from contacts.models import Contact
+from core.roles import Role
+
+
+def complaint_queue() -> QuerySet[Complaint]:
+    """The handlers' queue: every complaint of the active controllers, oldest first."""
+    return Complaint.objects.select_related("controller", "handler", "complainant", "created_by").order_by(
+        "received_at", "id"
+    )
+
+
+def complaint_queue_filtered(
+    *,
+    status: list[str] | None = None,
+    kind: str = "",
+    controller: Any = None,
+    handler: Any = None,
+    unassigned: bool = False,
+    older_than_days: int | None = None,
+    now: dt.datetime | None = None,
+) -> QuerySet[Complaint]:
+    """The queue with the handlers' filters; age counts from when the complaint was received."""
+    queryset = complaint_queue()
+    if status:
+        queryset = queryset.filter(status__in=status)
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    if controller is not None:
+        queryset = queryset.filter(controller=controller)
+    if unassigned:
+        queryset = queryset.filter(handler__isnull=True)
+    elif handler is not None:
+        queryset = queryset.filter(handler=handler)
+    if older_than_days is not None:
+        queryset = queryset.filter(received_at__lte=(now or timezone.now()) - dt.timedelta(days=older_than_days))
+    return queryset
+
+
+def complaint_detail(pk: Any) -> Complaint:
+    from core.scoping import get_scoped_or_404
+
+    return get_scoped_or_404(
+        Complaint.objects.select_related("controller", "handler", "complainant", "created_by").prefetch_related(
+            Prefetch("contacts", queryset=Contact.objects.order_by("occurred_at", "id")), "tasks"
+        ),
+        pk=pk,
+    )
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: dt.datetime
+    kind: str  # "contact", "event", "disclosure", "hold_placed", "hold_released"
+    item: Any
+
+
+def complaint_timeline(complaint: Complaint) -> list[TimelineEntry]:
+    """Everything that happened to a complaint, in time order: its contacts, notes, status
+    changes and assignments, disclosures, and holds placed and released."""
+    entries = [TimelineEntry(contact.occurred_at, "contact", contact) for contact in complaint.contacts.all()]
+    events = ComplaintEvent.objects.filter(complaint=complaint).select_related("author")
+    entries += [TimelineEntry(event.at, "event", event) for event in events]
+    disclosures = Disclosure.objects.filter(complaint=complaint).select_related("disclosed_by")
+    entries += [TimelineEntry(d.disclosed_at, "disclosure", d) for d in disclosures]
+    for hold in LegalHold.objects.filter(complaint=complaint).select_related("placed_by", "released_by"):
+        entries.append(TimelineEntry(hold.placed_at, "hold_placed", hold))
+        if hold.released_at:
+            entries.append(TimelineEntry(hold.released_at, "hold_released", hold))
+    return sorted(entries, key=lambda entry: entry.at)
+
+
+def disclosure_log() -> QuerySet[Disclosure]:
+    return Disclosure.objects.select_related("controller", "disclosed_by", "complaint").prefetch_related("contacts")
+
+
+def legal_holds() -> QuerySet[LegalHold]:
+    return LegalHold.objects.select_related(
+        "controller", "complaint", "task", "placed_by", "released_by"
+    ).prefetch_related("contacts")
+
+
+def complaint_handlers(controller_ids: list[int]) -> QuerySet:
+    """Users who may handle complaints of these controllers (for the handler filter)."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            groups__name__in=[Role.COMPLAINTS, Role.DPO],
+            memberships__controller_id__in=controller_ids,
+        )
+        .distinct()
+        .order_by("username")
+    )

@@ -1,0 +1,362 @@
+"""Staff pages of the complaints app: the handlers' queue and complaint page, intake from a
+contact, the disclosure log and the DPO's legal holds. Short views: a selector reads, a form
+validates, a service writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from complaints import selectors, services
+from complaints.forms import (
+    ComplaintForm,
+    ComplaintFromContactForm,
+    DisclosureForm,
+    LegalHoldForm,
+    NoteForm,
+    QueueFilterForm,
+    ReleaseForm,
+    ResolutionForm,
+    TransitionForm,
+)
+from complaints.holds import holds_for
+from complaints.models import Complaint, LegalHold
+from contacts.models import Contact, Task
+from core.audit import audit_log, audit_log_many
+from core.errors import Conflict
+from core.models import AuditAction, AuditPurpose
+from core.roles import Role, has_role, role_required
+from core.scoping import get_scoped_or_404
+
+HANDLERS = (Role.COMPLAINTS, Role.DPO)
+CREATORS = (Role.AGENT, Role.COMPLAINTS, Role.DPO)
+PAGE_SIZE = 50
+
+
+def _form_errors(form: Any, error: ValidationError) -> None:
+    """A service's ValidationError shown on the form, by field where the form has one."""
+    if hasattr(error, "error_dict"):
+        for field, messages_ in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages_)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _scoped_ids(model: type, ids: list[int], form: Any, field: str) -> list[Any]:
+    """Records of the user's controllers by id; an id not found is a form error."""
+    rows = list(model.objects.filter(pk__in=ids)) if ids else []
+    if len(rows) != len(set(ids)):
+        form.add_error(field, _("No such record: check the numbers."))
+    return rows
+
+
+def _scoped_one(model: type, pk: int | None, form: Any, field: str) -> Any:
+    if pk is None:
+        return None
+    rows = _scoped_ids(model, [pk], form, field)
+    return rows[0] if rows else None
+
+
+# -- the queue ---------------------------------------------------------------------------------
+
+
+@role_required(*HANDLERS)
+def queue(request: HttpRequest) -> HttpResponse:
+    """Open complaints and feedback, oldest first, with the handlers' filters."""
+    form = QueueFilterForm(request.GET or None, user=request.user)
+    complaints = selectors.complaint_queue_filtered(**form.filters())
+    page = Paginator(complaints, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    audit_log_many(actor=request.user, action=AuditAction.VIEW, purpose=AuditPurpose.COMPLAINT_HANDLING, objects=rows)
+    context = {"form": form, "page": page, "rows": rows, "held": holds_for(rows)}
+    template = "complaints/partials/queue_table.html" if request.headers.get("HX-Request") else "complaints/queue.html"
+    return render(request, template, context)
+
+
+# -- one complaint -----------------------------------------------------------------------------
+
+
+def _complaint_page(request: HttpRequest, complaint: Complaint, **forms: Any) -> HttpResponse:
+    allowed = services.allowed_transitions(complaint.status)
+    context = {
+        "complaint": complaint,
+        "timeline": selectors.complaint_timeline(complaint),
+        "holds": holds_for([complaint]).get(complaint, []),
+        "transition_form": forms.get("transition_form") or TransitionForm(allowed=allowed),
+        "note_form": forms.get("note_form") or NoteForm(),
+        "resolution_form": forms.get("resolution_form") or ResolutionForm(initial={"resolution": complaint.resolution}),
+        "finished": not allowed,
+    }
+    status = 400 if any(form.errors for form in forms.values()) else 200
+    return render(request, "complaints/complaint_detail.html", context, status=status)
+
+
+@role_required(*HANDLERS)
+def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    complaint = selectors.complaint_detail(pk)
+    audit_log(actor=request.user, action=AuditAction.VIEW, purpose=AuditPurpose.COMPLAINT_HANDLING, obj=complaint)
+    return _complaint_page(request, complaint)
+
+
+@require_POST
+@role_required(*HANDLERS)
+def complaint_assign_to_me(request: HttpRequest, pk: int) -> HttpResponse:
+    complaint = selectors.complaint_detail(pk)
+    try:
+        services.complaint_assign(complaint=complaint, handler=request.user, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The complaint is now yours."))
+    return redirect("complaints:complaint_detail", pk=pk)
+
+
+@require_POST
+@role_required(*HANDLERS)
+def complaint_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    complaint = selectors.complaint_detail(pk)
+    form = TransitionForm(request.POST, allowed=services.allowed_transitions(complaint.status))
+    if not form.is_valid():
+        return _complaint_page(request, complaint, transition_form=form)
+    try:
+        services.complaint_transition(
+            complaint=complaint, to=form.cleaned_data["to"], actor=request.user, note=form.cleaned_data["note"]
+        )
+    except Conflict as error:
+        messages.error(request, error.message)
+        return redirect("complaints:complaint_detail", pk=pk)
+    messages.success(request, _("Status changed to %(status)s.") % {"status": complaint.get_status_display()})
+    return redirect("complaints:complaint_detail", pk=pk)
+
+
+@require_POST
+@role_required(*HANDLERS)
+def complaint_note(request: HttpRequest, pk: int) -> HttpResponse:
+    complaint = selectors.complaint_detail(pk)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _complaint_page(request, complaint, note_form=form)
+    services.complaint_note_add(complaint=complaint, text=form.cleaned_data["text"], actor=request.user)
+    if request.headers.get("HX-Request"):
+        return render(
+            request,
+            "complaints/partials/timeline.html",
+            {"complaint": complaint, "timeline": selectors.complaint_timeline(complaint)},
+        )
+    return redirect("complaints:complaint_detail", pk=pk)
+
+
+@require_POST
+@role_required(*HANDLERS)
+def complaint_resolution(request: HttpRequest, pk: int) -> HttpResponse:
+    complaint = selectors.complaint_detail(pk)
+    form = ResolutionForm(request.POST)
+    if not form.is_valid():
+        return _complaint_page(request, complaint, resolution_form=form)
+    try:
+        services.complaint_update(complaint=complaint, actor=request.user, resolution=form.cleaned_data["resolution"])
+    except Conflict as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The resolution was saved."))
+    return redirect("complaints:complaint_detail", pk=pk)
+
+
+# -- intake ------------------------------------------------------------------------------------
+
+
+def _after_create(request: HttpRequest, complaint: Complaint) -> HttpResponse:
+    messages.success(request, _("Complaint %(number)s was recorded.") % {"number": complaint.pk})
+    if has_role(request.user, *HANDLERS):
+        return redirect("complaints:complaint_detail", pk=complaint.pk)
+    return redirect("core:home")
+
+
+@role_required(*CREATORS)
+def complaint_create(request: HttpRequest) -> HttpResponse:
+    form = ComplaintForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            complaint = services.complaint_create(
+                controller=data["controller"],
+                actor=request.user,
+                kind=data["kind"],
+                subject=data["subject"],
+                description=data["description"],
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            return _after_create(request, complaint)
+    return render(request, "complaints/complaint_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@role_required(*CREATORS)
+def complaint_from_contact(request: HttpRequest, contact_pk: int) -> HttpResponse:
+    """Turn this contact into a complaint: the contact and its task linked, the complainant its
+    customer (the contacts page links here)."""
+    contact = get_scoped_or_404(Contact.objects.select_related("customer", "task", "controller"), pk=contact_pk)
+    form = ComplaintFromContactForm(request.POST or None, initial={"subject": contact.subject[:300]})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            complaint = services.complaint_from_contact(
+                contact=contact,
+                actor=request.user,
+                kind=data["kind"],
+                subject=data["subject"],
+                description=data["description"],
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            return _after_create(request, complaint)
+    else:
+        audit_log(actor=request.user, action=AuditAction.VIEW, purpose=AuditPurpose.COMPLAINT_HANDLING, obj=contact)
+    return render(
+        request,
+        "complaints/complaint_from_contact.html",
+        {"form": form, "contact": contact},
+        status=400 if form.errors else 200,
+    )
+
+
+# -- disclosures -------------------------------------------------------------------------------
+
+
+@role_required(*HANDLERS)
+def disclosure_list(request: HttpRequest) -> HttpResponse:
+    disclosures = selectors.disclosure_log()
+    complaint = request.GET.get("complaint", "")
+    if complaint.isdigit():
+        disclosures = disclosures.filter(complaint_id=int(complaint))
+    page = Paginator(disclosures, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    audit_log_many(actor=request.user, action=AuditAction.VIEW, purpose=AuditPurpose.LEGAL_CLAIMS, objects=rows)
+    return render(request, "complaints/disclosure_list.html", {"page": page, "rows": rows})
+
+
+@role_required(*CREATORS)
+def disclosure_create(request: HttpRequest) -> HttpResponse:
+    initial = {"complaint": request.GET.get("complaint")} if request.GET.get("complaint", "").isdigit() else {}
+    form = DisclosureForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        complaint = _scoped_one(Complaint, data["complaint"], form, "complaint")
+        contacts = _scoped_ids(Contact, data["contacts"], form, "contacts")
+        if not form.errors:
+            try:
+                disclosure = services.disclosure_record(
+                    controller=data["controller"],
+                    actor=request.user,
+                    recipient_type=data["recipient_type"],
+                    recipient_name=data["recipient_name"],
+                    legal_basis=data["legal_basis"],
+                    description=data["description"],
+                    complaint=complaint,
+                    contacts=contacts,
+                    disclosed_at=data["disclosed_at"],
+                )
+            except ValidationError as error:
+                _form_errors(form, error)
+            else:
+                messages.success(request, _("The disclosure was logged."))
+                if complaint is not None and has_role(request.user, *HANDLERS):
+                    return redirect("complaints:complaint_detail", pk=complaint.pk)
+                if not has_role(request.user, *HANDLERS):
+                    return redirect("core:home")
+                return redirect(reverse("complaints:disclosure_list") + f"#disclosure-{disclosure.pk}")
+    return render(request, "complaints/disclosure_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+# -- legal holds (DPO) -------------------------------------------------------------------------
+
+
+@role_required(Role.DPO)
+def hold_list(request: HttpRequest) -> HttpResponse:
+    holds = selectors.legal_holds()
+    show = request.GET.get("show", "active")
+    if show == "active":
+        holds = holds.filter(released_at__isnull=True)
+    elif show == "released":
+        holds = holds.filter(released_at__isnull=False)
+    page = Paginator(holds, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    audit_log_many(actor=request.user, action=AuditAction.VIEW, purpose=AuditPurpose.LEGAL_CLAIMS, objects=rows)
+    return render(request, "complaints/hold_list.html", {"page": page, "rows": rows, "show": show})
+
+
+@role_required(Role.DPO)
+def hold_place(request: HttpRequest) -> HttpResponse:
+    initial = {}
+    for name in ("complaint", "task"):
+        if request.GET.get(name, "").isdigit():
+            initial = {"scope": name, name: request.GET[name]}
+    form = LegalHoldForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        scope = data["scope"]
+        complaint = _scoped_one(Complaint, data["complaint"], form, "complaint") if scope == "complaint" else None
+        task = _scoped_one(Task, data["task"], form, "task") if scope == "task" else None
+        contacts = _scoped_ids(Contact, data["contacts"], form, "contacts") if scope == "contacts" else []
+        if not form.errors:
+            try:
+                hold = services.legal_hold_place(
+                    controller=data["controller"],
+                    actor=request.user,
+                    matter=data["matter"],
+                    reason=data["reason"],
+                    scope=scope,
+                    complaint=complaint,
+                    task=task,
+                    contacts=contacts,
+                    emails=data["emails"],
+                    phones=data["phones"],
+                )
+            except ValidationError as error:
+                _form_errors(form, error)
+            else:
+                messages.success(request, _("The legal hold was placed."))
+                return redirect("complaints:hold_detail", pk=hold.pk)
+    return render(request, "complaints/hold_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _hold_page(request: HttpRequest, hold: LegalHold, form: ReleaseForm | None = None) -> HttpResponse:
+    return render(
+        request,
+        "complaints/hold_detail.html",
+        {"hold": hold, "form": form or ReleaseForm()},
+        status=400 if form is not None and form.errors else 200,
+    )
+
+
+@role_required(Role.DPO)
+def hold_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    hold = get_scoped_or_404(selectors.legal_holds(), pk=pk)
+    audit_log(actor=request.user, action=AuditAction.VIEW, purpose=AuditPurpose.LEGAL_CLAIMS, obj=hold)
+    return _hold_page(request, hold)
+
+
+@require_POST
+@role_required(Role.DPO)
+def hold_release(request: HttpRequest, pk: int) -> HttpResponse:
+    hold = get_scoped_or_404(selectors.legal_holds(), pk=pk)
+    form = ReleaseForm(request.POST)
+    if not form.is_valid():
+        return _hold_page(request, hold, form)
+    try:
+        services.legal_hold_release(hold=hold, actor=request.user, reason=form.cleaned_data["reason"])
+    except Conflict as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The legal hold was released."))
+    return redirect("complaints:hold_detail", pk=pk)

@@ -1,0 +1,83 @@
+"""A handler takes a complaint from received to closed; the DPO places and releases a subject hold."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from accounts.otp import otp_device_provision
+from complaints.holds import is_held
+from complaints.models import Complaint, LegalHold
+from contacts.services import contact_record
+from tests.complaints.factories import make_complaint
+from tests.factories import totp_code
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def _change_status(page, to: str, note: str = "") -> None:  # type: ignore[no-untyped-def]
+    page.select_option("#transition-form select[name=to]", to)
+    if note:
+        page.fill("#transition-form textarea[name=note]", note)
+    page.click("#transition-form button[type=submit]")
+    page.wait_for_load_state("load")
+
+
+def test_handler_takes_a_complaint_from_received_to_closed(login, colleague, isannointi, live_server):
+    complaint = make_complaint(isannointi, subject="Vastikelasku kahdesti")
+    page = login("colleague")
+    page.click("nav.mainnav a[href='/complaints/']")
+    page.click(f"tr[data-id='{complaint.pk}'] >> text=Vastikelasku kahdesti")
+    page.click("#assign-to-me")
+    page.wait_for_selector("#complaint-handler:has-text('colleague')")
+    _change_status(page, "in_handling", "Otettu käsittelyyn")
+    page.fill("#note-form textarea[name=text]", "Soitettu asiakkaalle, lasku tarkistetaan")
+    page.click("#note-form button[type=submit]")
+    page.wait_for_selector("#timeline >> text=Soitettu asiakkaalle")
+    page.fill("#resolution-form textarea[name=resolution]", "Ylimääräinen lasku hyvitetty")
+    page.click("#resolution-form button[type=submit]")
+    page.wait_for_load_state("load")
+    _change_status(page, "resolved")
+    _change_status(page, "closed", "Asiakas tyytyväinen")
+    assert page.inner_text("#complaint-status") == "Suljettu"
+    complaint.refresh_from_db()
+    assert complaint.status == "closed" and complaint.handler == colleague
+    assert complaint.resolution == "Ylimääräinen lasku hyvitetty"
+    assert Complaint.all_controllers.get(pk=complaint.pk).closed_at is not None
+
+
+def test_dpo_places_and_releases_a_subject_hold(page, dpo, isannointi, live_server):
+    otp_device_provision(user=dpo)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "dpo")
+    page.fill("#id_password", "correct horse battery")
+    page.click("button[type=submit].primary")
+    page.wait_for_url("**/two-factor/verify/**")
+    page.fill("#id_code", totp_code(dpo))
+    page.click("button[type=submit].primary")
+    page.wait_for_url(f"{live_server.url}/")
+
+    page.click("nav.mainnav a[href='/complaints/legal-holds/']")
+    page.click("a[href='/complaints/legal-holds/new/']")
+    page.select_option("#id_controller", str(isannointi.pk))
+    page.fill("#id_matter", "Vahingonkorvausvaatimus")
+    page.fill("#id_reason", "Asiakas on ilmoittanut nostavansa kanteen")
+    page.check("input[name=scope][value=subject]")
+    page.fill("#id_emails", "Maija.Meikalainen@example.fi")
+    page.click("form button[type=submit].primary")
+    page.wait_for_selector("h1:has-text('Vahingonkorvausvaatimus')")
+    hold = LegalHold.all_controllers.get()
+    assert hold.subject_emails == ["maija.meikalainen@example.fi"] and hold.is_active
+
+    # A contact from the subject arriving after the hold is held too.
+    later = contact_record(
+        controller=isannointi, channel="email", occurred_at=timezone.now(), email="maija.meikalainen@example.fi"
+    )
+    assert is_held(later)
+
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.fill("#release-form textarea[name=reason]", "Asia sovittu")
+    page.click("#release-form button[type=submit]")
+    page.wait_for_selector("h1 .badge.ok")
+    hold.refresh_from_db()
+    assert hold.released_by == dpo and not is_held(later)
