@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import imaplib
 import logging
+import re
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -48,6 +49,23 @@ def _fetched_bytes(data: list[Any]) -> bytes | None:
     return None
 
 
+_SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
+
+
+def _message_size(connection: Any, uid: bytes) -> int | None:
+    """The size the server states for a message, or None when it does not say."""
+    try:
+        status, data = connection.uid("FETCH", uid, "(RFC822.SIZE)")
+    except imaplib.IMAP4.error:
+        return None
+    for item in (data or []) if status == "OK" else []:
+        line = item[0] if isinstance(item, tuple) else item
+        match = _SIZE.search(line) if isinstance(line, bytes) else None
+        if match:
+            return int(match.group(1))
+    return None
+
+
 def _quoted(folder: str) -> str:
     return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -78,6 +96,11 @@ def mailbox_poll(*, mailbox: Mailbox, connect: Callable[[Mailbox], Any] | None =
 
 def _message_take(*, connection: Any, mailbox: Mailbox, uid: bytes, report: PollReport) -> None:
     label = uid.decode("ascii", errors="replace")
+    size = _message_size(connection, uid)
+    if size is not None and size > settings.INBOUND_EMAIL_MAX_BYTES:
+        # Not downloaded at every poll only to be refused: left unseen for a person to handle.
+        report.failed.append(f"{label}: too large ({size} bytes)")
+        return
     try:
         # BODY.PEEK leaves the message unseen until it is stored.
         status, data = connection.uid("FETCH", uid, "(BODY.PEEK[])")

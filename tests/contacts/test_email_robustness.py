@@ -52,3 +52,28 @@ def test_every_real_world_message_is_stored_by_ingest_email(isannointi):
     again = StringIO()
     call_command("ingest_email", *names, "--controller", "retta-isannointi", stdout=again, stderr=StringIO())
     assert again.getvalue().strip().splitlines()[-1].startswith(f"stored 0, duplicates {len(MESSAGES)},")
+
+
+SYNTHETIC = {
+    "unknown-charset": b"From: a@example.fi\r\nSubject: x\r\n"
+    b"Content-Type: text/plain; charset=x-no-such\r\n\r\nHei\xe4\r\n",
+    "raw-8bit-headers": b"From: \xc4ij\xe4 <\xe4@example.fi>\r\nSubject: \xff\xfe\r\n\r\nbody\r\n",
+    "no-headers": b"just some text without any header\r\n",
+    "binary-garbage": bytes(range(256)) * 4,
+    "bad-base64": b"From: a@example.fi\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!not base64!!!\r\n",
+    "bad-date-and-ids": b"From: a@example.fi\r\nDate: someday\r\n"
+    b"Message-ID: no-brackets\r\nIn-Reply-To: <<>>\r\n\r\nx\r\n",
+    "deep-nesting": b"From: a@example.fi\r\nContent-Type: multipart/mixed; boundary=b0\r\n\r\n"
+    + b"".join(b"--b%d\r\nContent-Type: multipart/mixed; boundary=b%d\r\n\r\n" % (i, i + 1) for i in range(400)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SYNTHETIC))
+def test_damaged_messages_are_stored_raw_never_a_500(api_as, integration, name):
+    raw = SYNTHETIC[name]
+    response = api_as(integration).post(
+        "/api/v1/inbound/email?controller=retta-isannointi", data=raw, content_type="message/rfc822"
+    )
+    assert response.status_code == 201, response.content
+    message = EmailMessage.objects.get(contact_id=response.json()["contact"])
+    assert message.raw.read() == raw

@@ -24,6 +24,7 @@ class FakeImapServer:
         self.fail_fetch = set(fail_fetch)
         self.selected: str | None = None
         self.logged_out = False
+        self.downloaded: list[bytes] = []
 
     def select(self, folder: str) -> tuple[str, list[bytes]]:
         self.selected = folder
@@ -33,8 +34,12 @@ class FakeImapServer:
         if command == "SEARCH":
             assert args[-1] == "UNSEEN"
             return "OK", [b" ".join(uid for uid in self.messages if uid not in self.seen)]
+        if command == "FETCH" and args[1] == "(RFC822.SIZE)":
+            uid = args[0]
+            return "OK", [b"%s (UID %s RFC822.SIZE %d)" % (uid, uid, len(self.messages[uid]))]
         if command == "FETCH":
             uid, what = args
+            self.downloaded.append(uid)
             assert what == "(BODY.PEEK[])"  # fetching must not mark the message seen
             if uid in self.fail_fetch:
                 return "NO", [None]
@@ -93,12 +98,12 @@ def test_a_message_that_cannot_be_stored_stays_unseen(mailbox, server, monkeypat
     assert b"2" not in server.seen
 
 
-def test_a_message_over_the_size_limit_stays_unseen_and_is_reported(mailbox, server, settings):
+def test_a_message_over_the_size_limit_stays_unseen_is_not_downloaded_and_is_reported(mailbox, server, settings):
     settings.INBOUND_EMAIL_MAX_BYTES = 100
     imap.mailbox_poll_record(mailbox=mailbox, connect=lambda m: server)
-    assert server.seen == set() and not Contact.objects.exists()
+    assert server.seen == set() and server.downloaded == [] and not Contact.objects.exists()
     mailbox.refresh_from_db()
-    assert "UploadTooLarge" in mailbox.last_poll_error
+    assert "too large" in mailbox.last_poll_error
 
 
 def test_a_server_that_cannot_be_reached_is_recorded_on_the_mailbox(mailbox):

@@ -208,13 +208,13 @@ def test_a_failed_ingestion_leaves_no_rows_and_no_files(integration, isannointi,
     monkeypatch.setattr(EmailAttachment.all_controllers, "bulk_create", broken_bulk_create)
     raw = make_email(attachment=("a.pdf", "application/pdf", b"%PDF-1.4"))
     written: list[str] = []
-    original_save = ingestion._StoredFiles.save
+    original_save = ingestion.StoredFiles.save
 
     def recording_save(self, field_file, name, content):  # type: ignore[no-untyped-def]
         original_save(self, field_file, name, content)
         written.append(field_file.name)
 
-    monkeypatch.setattr(ingestion._StoredFiles, "save", recording_save)
+    monkeypatch.setattr(ingestion.StoredFiles, "save", recording_save)
     with pytest.raises(RuntimeError):
         email_ingest(raw=raw, controller=isannointi, actor=integration)
     assert len(written) == 2
