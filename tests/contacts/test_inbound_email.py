@@ -228,3 +228,22 @@ def test_html_with_script_and_event_handlers_is_stored_as_given(api_as, integrat
     message = EmailMessage.objects.get(contact_id=response.json()["contact"])
     # Kept exactly as received (evidence, P2); it is made inert where it is rendered.
     assert message.html_body.strip() == html
+
+
+def test_a_concurrent_copy_of_the_same_message_is_recognised_by_the_unique_message_id(
+    integration, isannointi, monkeypatch
+):
+    from contacts.ingestion import emails
+
+    first = email_ingest(raw=make_email(), controller=isannointi, actor=integration)
+    real_lookup = emails._existing_email_contact
+    calls = {"n": 0}
+
+    def lookup_as_if_not_yet_committed(**kwargs):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        return None if calls["n"] == 1 else real_lookup(**kwargs)
+
+    monkeypatch.setattr(emails, "_existing_email_contact", lookup_as_if_not_yet_committed)
+    again = email_ingest(raw=make_email(), controller=isannointi, actor=integration)
+    assert again.created is False and again.contact == first.contact
+    assert EmailMessage.objects.count() == 1 and Contact.objects.count() == 1 and Task.objects.count() == 1

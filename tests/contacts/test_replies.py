@@ -212,3 +212,12 @@ def test_the_other_controllers_email_is_404(web_as, outsider, incoming):
     assert client.get(url).status_code == 404
     assert client.post(url, {"body": "x"}).status_code == 404
     assert not Contact.objects.filter(direction="outbound").exists()
+
+
+def test_a_reply_comes_from_the_controllers_mailbox(incoming, agent, isannointi, django_capture_on_commit_callbacks):
+    from contacts.models import Mailbox
+
+    Mailbox.objects.create(address="asiakaspalvelu@isannointi.example", controller=isannointi)
+    with django_capture_on_commit_callbacks(execute=True):
+        reply_create(contact=incoming, agent=agent, body="Vastaus")
+    assert mail.outbox[0].from_email == "asiakaspalvelu@isannointi.example"
