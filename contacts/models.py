@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -318,6 +319,8 @@ class Mailbox(models.Model):
                 condition=Q(imap_enabled=False) | (~Q(imap_host="") & ~Q(imap_username="")),
                 name="contacts_mailbox_imap_needs_host_and_user",
             ),
+            # Recipients are matched in lower case (contacts.ingestion.mailbox_controller_for).
+            models.CheckConstraint(condition=Q(address=Lower("address")), name="contacts_mailbox_address_lower_case"),
         ]
 
     def __str__(self) -> str:

@@ -201,3 +201,10 @@ def test_the_administrator_role_may_keep_mailboxes_but_no_contacts():
 def test_agents_do_not_reach_the_mailbox_admin(client, agent):
     client.force_login(agent)
     assert client.get(reverse("admin:contacts_mailbox_changelist")).status_code == 302
+
+
+def test_a_mailbox_address_is_stored_in_lower_case_only(isannointi):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Mailbox.objects.create(address="Asiakaspalvelu@Example.fi", controller=isannointi)
