@@ -24,7 +24,12 @@ ROLE_PERMISSIONS: dict[str, Sequence[tuple[str, Sequence[str]]]] = {
         ("retention", ("view", "add", "change")),
         ("core", ("view",)),
     ],
-    Role.ADMIN: [("accounts", ("view", "add", "change")), ("django_celery_beat", ("view", "add", "change", "delete"))],
+    Role.ADMIN: [
+        ("accounts", ("view", "add", "change")),
+        ("django_celery_beat", ("view", "add", "change", "delete")),
+        # Configuration only: the customer-service mailboxes, not the contacts app's personal data.
+        ("contacts.mailbox", ("view", "add", "change", "delete")),
+    ],
     Role.INTEGRATION: [("contacts", ("add",))],
 }
 
@@ -34,9 +39,12 @@ def roles_sync(*, using: str = "default") -> None:
     for role, grants in ROLE_PERMISSIONS.items():
         group, _created = Group.objects.using(using).get_or_create(name=role)
         condition = Q(pk__in=[])
-        for app_label, actions in grants:
+        for target, actions in grants:
+            # "app" grants every model of the app; "app.model" one model only.
+            app_label, _dot, model = target.partition(".")
+            models_q = Q(content_type__model=model) if model else Q()
             for action in actions:
-                condition |= Q(content_type__app_label=app_label, codename__startswith=f"{action}_")
+                condition |= Q(content_type__app_label=app_label, codename__startswith=f"{action}_") & models_q
         group.permissions.set(Permission.objects.using(using).filter(condition))
 
 

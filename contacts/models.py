@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -175,6 +176,12 @@ class Contact(ControllerScopedModel):
         return f"{self.get_channel_display()} {self.occurred_at:%Y-%m-%d %H:%M}"
 
 
+class SendStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Sending failed")
+
+
 class EmailMessage(ControllerScopedModel):
     """The email behind an email contact: the raw message kept, bodies parsed for display."""
 
@@ -191,6 +198,13 @@ class EmailMessage(ControllerScopedModel):
     text_body = models.TextField(_("plain-text body"), blank=True)
     html_body = models.TextField(_("HTML body"), blank=True)
     parse_problems = models.TextField(_("parse problems"), blank=True)
+    # A message without a Message-ID is recognised by its exact bytes when posted again.
+    raw_sha256 = models.CharField(_("SHA-256 of the raw message"), max_length=64, blank=True)
+    # Outbound replies only: the state of sending through the email backend.
+    send_status = models.CharField(_("send status"), max_length=10, choices=SendStatus.choices, blank=True)
+    send_error = models.TextField(_("last sending error"), blank=True)
+    send_attempts = models.PositiveSmallIntegerField(_("sending attempts"), default=0)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("email message")
@@ -202,6 +216,14 @@ class EmailMessage(ControllerScopedModel):
                 condition=~Q(message_id=""),
                 name="contacts_emailmessage_unique_message_id",
             ),
+            models.CheckConstraint(
+                condition=~Q(send_status=SendStatus.SENT) | Q(sent_at__isnull=False),
+                name="contacts_emailmessage_sent_at_when_sent",
+            ),
+        ]
+        indexes = [
+            # De-duplication of messages without a Message-ID (ingestion).
+            models.Index(fields=["controller", "raw_sha256"], name="contacts_email_sha256_idx"),
         ]
 
     def __str__(self) -> str:
@@ -267,3 +289,39 @@ class ChatMessage(ControllerScopedModel):
 
     def __str__(self) -> str:
         return f"{self.author} {self.at:%H:%M}"
+
+
+class Mailbox(models.Model):
+    """A customer-service mailbox: mail to its address belongs to its controller (P1).
+
+    Configuration, not personal data. With IMAP enabled, the periodic poll fetches its unseen
+    messages and ingests each one (contacts.tasks.mailbox_poll).
+    """
+
+    address = models.EmailField(_("address"), unique=True, help_text=_("Stored in lower case."))
+    controller = models.ForeignKey(
+        "core.Controller", on_delete=models.PROTECT, related_name="+", verbose_name=_("controller")
+    )
+    imap_enabled = models.BooleanField(_("poll over IMAP"), default=False)
+    imap_host = models.CharField(_("IMAP server"), max_length=255, blank=True)
+    imap_port = models.PositiveIntegerField(_("IMAP port"), default=993)
+    imap_username = models.CharField(_("IMAP user name"), max_length=255, blank=True)
+    imap_password = models.CharField(_("IMAP password"), max_length=255, blank=True)
+    imap_folder = models.CharField(_("IMAP folder"), max_length=255, default="INBOX")
+    last_polled_at = models.DateTimeField(_("last polled at"), null=True, blank=True)
+    last_poll_error = models.TextField(_("last polling error"), blank=True)
+
+    class Meta:
+        verbose_name = _("mailbox")
+        verbose_name_plural = _("mailboxes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(imap_enabled=False) | (~Q(imap_host="") & ~Q(imap_username="")),
+                name="contacts_mailbox_imap_needs_host_and_user",
+            ),
+            # Recipients are matched in lower case (contacts.ingestion.mailbox_controller_for).
+            models.CheckConstraint(condition=Q(address=Lower("address")), name="contacts_mailbox_address_lower_case"),
+        ]
+
+    def __str__(self) -> str:
+        return self.address

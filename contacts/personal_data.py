@@ -22,6 +22,7 @@ from contacts.models import (
     CustomerPhone,
     EmailAttachment,
     EmailMessage,
+    Mailbox,
     Task,
     TaskStatus,
 )
@@ -96,7 +97,17 @@ class EmailMessageData(PersonalDataType):
     parent = "contacts.contact"
     parent_path = "contact"
     file_fields = ("raw",)
-    export_fields = ("message_id", "from_header", "to_header", "text_body", "raw")
+    export_fields = (
+        "message_id",
+        "in_reply_to",
+        "from_header",
+        "to_header",
+        "text_body",
+        "html_body",
+        "raw",
+        "send_status",
+        "sent_at",
+    )
     provided_by_subject = True
 
 
@@ -220,3 +231,8 @@ class CustomerPhoneData(PersonalDataType):
     phone_paths = ("phone",)
     export_fields = ("phone",)
     provided_by_subject = True
+
+
+# A mailbox is configuration: an address of the controller's own customer service and its IMAP
+# settings, no data of any customer.
+registry.exempt(Mailbox, "customer-service mailbox configuration; holds no customer data")

@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401 (pages are added here)
+from django.urls import path
+
+from contacts import reply_views
 
 app_name = "contacts"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("<int:pk>/reply", reply_views.contact_reply, name="contact_reply"),
+]

@@ -296,6 +296,11 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="asiakaspalvelu@retta.fi")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Replies to customers: sending attempts (exponential backoff) before a reply stays "failed".
+REPLY_SEND_MAX_ATTEMPTS = env_positive_int("REPLY_SEND_MAX_ATTEMPTS", 8)
+# IMAP polling of the mailboxes (contacts.imap): network timeout, messages taken per poll.
+IMAP_TIMEOUT_SECONDS = env_positive_int("IMAP_TIMEOUT_SECONDS", 60)
+IMAP_POLL_MAX_MESSAGES = env_positive_int("IMAP_POLL_MAX_MESSAGES", 200)
 
 # Retention periods in days (DESIGN.md, retention rules); each one is read by the declarations.
 RETENTION_CONTACT_DAYS = env_positive_int("RETENTION_CONTACT_DAYS", 180)

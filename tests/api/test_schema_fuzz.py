@@ -29,6 +29,16 @@ def _load_schema():  # type: ignore[no-untyped-def]
 schema = _load_schema()
 
 
+@schemathesis.serializer("message/rfc822")
+def _raw_email(ctx, value):  # type: ignore[no-untyped-def]
+    """The inbound email endpoint takes a raw message: send the generated value as its bytes."""
+    from schemathesis.transport.serialization import Binary
+
+    if isinstance(value, Binary):
+        return value.data
+    return value if isinstance(value, bytes) else str(value).encode()
+
+
 @pytest.fixture
 def keep_test_connection():  # type: ignore[no-untyped-def]
     """The WSGI app closes "old" connections around each request, as in production; inside a

@@ -1,0 +1,59 @@
+"""The administrator's part of the contacts app: the customer-service mailboxes (configuration,
+no personal data). Contacts, customers and tasks are worked in the agent pages, not here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from contacts.models import Mailbox
+
+
+class MailboxForm(forms.ModelForm):
+    imap_password = forms.CharField(
+        label=_("IMAP password"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Leave empty to keep the stored password."),
+    )
+
+    class Meta:
+        model = Mailbox
+        fields = [
+            "address",
+            "controller",
+            "imap_enabled",
+            "imap_host",
+            "imap_port",
+            "imap_username",
+            "imap_password",
+            "imap_folder",
+        ]
+
+    def clean_address(self) -> str:
+        # Matching recipients compares lower-cased addresses.
+        return self.cleaned_data["address"].strip().lower()
+
+    def clean_imap_password(self) -> str:
+        password = self.cleaned_data.get("imap_password") or ""
+        return password or (self.instance.imap_password if self.instance.pk else "")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("imap_enabled"):
+            for name in ("imap_host", "imap_username"):
+                if not cleaned.get(name):
+                    self.add_error(name, _("Needed for polling over IMAP."))
+        return cleaned
+
+
+@admin.register(Mailbox)
+class MailboxAdmin(admin.ModelAdmin):
+    form = MailboxForm
+    list_display = ["address", "controller", "imap_enabled", "imap_host", "last_polled_at"]
+    list_filter = ["controller", "imap_enabled"]
+    search_fields = ["address"]
+    readonly_fields = ["last_polled_at", "last_poll_error"]
