@@ -89,6 +89,11 @@ class ControllerScopedManager(models.Manager.from_queryset(ControllerScopedQuery
             return queryset
         return queryset.filter(controller_id__in=controller_ids)
 
+    def none(self) -> QuerySet:
+        # An empty queryset reveals nothing, so it needs no scope: the OpenAPI generator asks
+        # for one per filtered list while building the schema outside any request.
+        return super().get_queryset().none()
+
 
 class ControllerScopedModel(models.Model):
     """Base of every model holding personal data: it belongs to exactly one controller."""
