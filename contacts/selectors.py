@@ -16,6 +16,7 @@ from django.utils import timezone
 from contacts.identifiers import normalise_email_or_blank, normalise_phone_or_blank
 from contacts.models import CallRecording, Contact, Customer, CustomerEmail, CustomerPhone, Task, TaskStatus
 from core.personal_data import registry
+from core.scoping import get_scoped_or_404
 
 # Name, email and subject search needs this many characters: shorter terms match half the table
 # and no trigram index helps them.
@@ -67,11 +68,9 @@ def contact_phone_q(raw: str) -> Q:
 
 def contact_detail(*, pk: int) -> Contact:
     """One contact with its email, attachments, recording and chat, for the contact page."""
-    from core.scoping import get_scoped_or_404
-
     queryset = (
-        Contact.objects.select_related("controller", "customer", "task", "task__assignee", "agent")
-        .select_related("email_message", "recording")
+        contacts_visible()
+        .select_related("customer", "task", "task__assignee", "agent", "email_message")
         .prefetch_related("email_message__attachments", "chat_messages")
     )
     return get_scoped_or_404(queryset, pk=pk)
