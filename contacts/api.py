@@ -26,7 +26,7 @@ from contacts.identifiers import (
 )
 from contacts.models import Channel, Contact, Customer, CustomerEmail, CustomerPhone, Task, TaskStatus
 from core.audit import audit_log, audit_log_many
-from core.filters import UtcIsoDateTimeFilter
+from core.filters import MAX_ID, IdFilter, UtcIsoDateTimeFilter
 from core.models import AuditAction, AuditPurpose, Controller
 from core.pagination import BigListPagination
 from core.roles import HasRole, Role, has_role
@@ -72,6 +72,12 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self) -> Any:
         return self.model.objects.all()
+
+    def to_internal_value(self, data: Any) -> Any:
+        # A number beyond any key column would fail inside the query (a 500), not here.
+        if isinstance(data, int) and not isinstance(data, bool) and not 1 <= data <= MAX_ID:
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)
 
 
 def _controller_default(serializer: serializers.Serializer, attrs: dict[str, Any]) -> Controller:
@@ -181,8 +187,8 @@ class ContactFilter(filters.FilterSet):
     email = filters.CharFilter(method="filter_email")
     phone = filters.CharFilter(method="filter_phone")
     q = filters.CharFilter(method="filter_q", min_length=selectors.SEARCH_MIN_LENGTH, max_length=200)
-    task = filters.NumberFilter(field_name="task_id")
-    customer = filters.NumberFilter(field_name="customer_id")
+    task = IdFilter(field_name="task_id")
+    customer = IdFilter(field_name="customer_id")
     occurred_after = UtcIsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
     occurred_before = UtcIsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
 
@@ -436,7 +442,7 @@ class TaskFilter(filters.FilterSet):
     controller = filters.CharFilter(field_name="controller__slug")
     status = filters.ChoiceFilter(choices=TaskStatus.choices)
     assignee = filters.CharFilter(field_name="assignee__username")
-    customer = filters.NumberFilter(field_name="customer_id")
+    customer = IdFilter(field_name="customer_id")
 
     class Meta:
         model = Task

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from contacts import selectors
 from contacts.identifiers import normalise_email, normalise_phone
 from contacts.models import Channel, Contact, Customer, Direction, Task
+from core.filters import MAX_ID
 from core.models import Controller
 from core.roles import Role
 
@@ -73,7 +74,7 @@ class ContactFilterForm(forms.Form):
     )
     occurred_after = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     occurred_before = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    task = forms.IntegerField(label=_("Task number"), required=False, min_value=1)
+    task = forms.IntegerField(label=_("Task number"), required=False, min_value=1, max_value=MAX_ID)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -109,7 +110,7 @@ class ScopedIdField(forms.IntegerField):
 
     def __init__(self, model: type, **kwargs: Any) -> None:
         self.model = model
-        super().__init__(min_value=1, **kwargs)
+        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
 
     def clean(self, value: Any) -> Any:
         pk = super().clean(value)
