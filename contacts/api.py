@@ -25,7 +25,7 @@ from contacts.identifiers import (
     normalise_phone_or_blank,
 )
 from contacts.models import Channel, Contact, Customer, CustomerEmail, CustomerPhone, Task, TaskStatus
-from core.audit import audit_log, audit_log_many
+from core.audit import audit_log, audit_log_page
 from core.filters import MAX_ID, IdFilter, UtcIsoDateTimeFilter
 from core.models import AuditAction, AuditPurpose, Controller
 from core.pagination import BigListPagination
@@ -212,7 +212,7 @@ class ContactPagination(BigListPagination):
 
 def _audit_page(request: Any, objects: list[Any], *, searched: bool) -> None:
     if objects:
-        audit_log_many(
+        audit_log_page(
             actor=request.user,
             action=AuditAction.SEARCH if searched else AuditAction.VIEW,
             purpose=AuditPurpose.CUSTOMER_SERVICE,

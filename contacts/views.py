@@ -19,7 +19,7 @@ from contacts import selectors, services
 from contacts.email_html import email_render
 from contacts.forms import CallForm, ContactFilterForm, MergeForm, RelinkForm, TaskAssignForm
 from contacts.models import Channel, Contact, EmailAttachment, Task, TaskStatus
-from core.audit import audit_log, audit_log_many
+from core.audit import audit_log, audit_log_page
 from core.errors import Conflict
 from core.models import AuditAction, AuditPurpose
 from core.roles import Role, has_role, role_required
@@ -62,7 +62,7 @@ def _sees_restricted(request: HttpRequest) -> bool:
 
 def _audit_shown(request: HttpRequest, rows: list[Any], *, action: str = AuditAction.VIEW) -> None:
     if rows:
-        audit_log_many(actor=request.user, action=action, purpose=PURPOSE, objects=rows)
+        audit_log_page(actor=request.user, action=action, purpose=PURPOSE, objects=rows)
 
 
 # -- contacts --------------------------------------------------------------------------------------
