@@ -183,13 +183,16 @@ def audit_log_page(
         controller_id=None,
         details=details,
     )
-    table = AuditEvent._meta.db_table
+    # The model's own table name; every value is a parameter.
+    statement = (
+        f'INSERT INTO "{AuditEvent._meta.db_table}" (at, actor_id, actor_kind, action, purpose, '  # nosec  # noqa: S608
+        "controller_id, object_type, object_id, request_id, details) "
+        "SELECT %s, %s, %s, %s, %s, row.controller_id, row.object_type, row.object_id, %s, %s::jsonb "
+        "FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS row(controller_id, object_type, object_id)"
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            f'INSERT INTO "{table}" (at, actor_id, actor_kind, action, purpose, controller_id, object_type, '  # noqa: S608  # nosec B608: the table name is the model's own
-            "object_id, request_id, details) "
-            "SELECT %s, %s, %s, %s, %s, row.controller_id, row.object_type, row.object_id, %s, %s::jsonb "
-            "FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS row(controller_id, object_type, object_id)",
+            statement,
             [
                 timezone.now(),
                 template.actor_id,
