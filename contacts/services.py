@@ -6,9 +6,12 @@ import datetime as dt
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from contacts.identifiers import normalise_email_or_blank, normalise_phone_or_blank
-from contacts.models import Channel, Contact, Customer, CustomerEmail, CustomerPhone, Direction, Task
+from contacts.models import Channel, Contact, Customer, CustomerEmail, CustomerPhone, Direction, Task, TaskStatus
+from core.errors import Conflict
 from core.models import Controller
 
 
@@ -108,3 +111,142 @@ def _customer_add_identifiers(*, customer: Customer, email: str, phone: str) -> 
                 )
         except IntegrityError:
             pass
+
+
+# -- changes agents make: contact details, tasks, customer links --------------------------------
+CONTACT_EDITABLE_FIELDS = ("direction", "name", "email", "phone", "subject", "body", "task")
+
+
+def contact_check_editable(contact: Contact) -> None:
+    """A restricted contact (art. 18) is read-only: Conflict (HTTP 409)."""
+    if contact.restricted:
+        raise Conflict(
+            _("Processing of this contact is restricted at the data subject's request: it cannot be changed."),
+            code="restricted",
+        )
+
+
+@transaction.atomic
+def contact_update(*, contact: Contact, changes: dict[str, Any]) -> Contact:
+    """Change what an agent may change on a contact; identifiers are stored normalised again.
+
+    The customer link stays as it is: moving a contact to another customer is `contact_relink`.
+    A restricted contact (art. 18) is read-only: Conflict.
+    """
+    contact_check_editable(contact)
+    unknown = set(changes) - set(CONTACT_EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not editable: {sorted(unknown)}")
+    task = changes.get("task", contact.task)
+    if task is not None and task.controller_id != contact.controller_id:
+        raise ValueError("A contact and its task belong to the same controller.")
+    for field_name, value in changes.items():
+        setattr(contact, field_name, value)
+    if "email" in changes:
+        contact.email = (changes["email"] or "").strip()[:254]
+        contact.email_normalized = normalise_email_or_blank(contact.email)
+    if "phone" in changes:
+        contact.phone = (changes["phone"] or "").strip()[:40]
+        contact.phone_e164 = normalise_phone_or_blank(contact.phone)
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def contact_relink(*, contact: Contact, customer: Customer) -> Contact:
+    """An agent corrects the customer a contact was matched to (same controller only)."""
+    contact_check_editable(contact)
+    if customer.controller_id != contact.controller_id:
+        raise ValueError("A contact and its customer belong to the same controller.")
+    contact.customer = customer
+    contact.save(update_fields=["customer", "updated_at"])
+    return contact
+
+
+@transaction.atomic
+def customer_merge(*, target: Customer, duplicate: Customer) -> Customer:
+    """Fold `duplicate` into `target` (same controller): every record that points at the
+    duplicate (contacts, tasks, identifiers, and other apps' records such as complaints) moves
+    to the target, then the duplicate goes.
+
+    The reverse relations are walked generically, so that this app need not know the apps that
+    refer to its customers.
+    """
+    if target.pk == duplicate.pk:
+        raise Conflict(_("A customer cannot be merged with itself."), code="same_customer")
+    if target.controller_id != duplicate.controller_id:
+        raise ValueError("Only customers of the same controller can be merged.")
+    # Identifiers first: an address both customers have is kept once, on the target.
+    known_emails = set(CustomerEmail.all_controllers.filter(customer=target).values_list("email", flat=True))
+    CustomerEmail.all_controllers.filter(customer=duplicate, email__in=known_emails).delete()
+    known_phones = set(CustomerPhone.all_controllers.filter(customer=target).values_list("phone", flat=True))
+    CustomerPhone.all_controllers.filter(customer=duplicate, phone__in=known_phones).delete()
+    for relation in Customer._meta.related_objects:
+        if relation.many_to_many or not relation.field.concrete:
+            continue
+        relation.related_model._base_manager.filter(**{relation.field.name: duplicate}).update(
+            **{relation.field.name: target}
+        )
+    if not target.name and duplicate.name:
+        target.name = duplicate.name
+        target.save(update_fields=["name", "updated_at"])
+    Customer.all_controllers.filter(pk=duplicate.pk).delete()
+    return target
+
+
+def _task_locked(task: Task) -> Task:
+    # Claim the row, so that two agents closing and reopening at once see each other's change.
+    return Task.all_controllers.select_for_update().get(pk=task.pk)
+
+
+@transaction.atomic
+def task_create(*, controller: Controller, title: str, customer: Customer | None = None, assignee: Any = None) -> Task:
+    if customer is not None and customer.controller_id != controller.pk:
+        raise ValueError("A task and its customer belong to the same controller.")
+    return Task.all_controllers.create(
+        controller=controller, title=title.strip()[:300], customer=customer, assignee=assignee
+    )
+
+
+@transaction.atomic
+def task_update(*, task: Task, changes: dict[str, Any]) -> Task:
+    """Title, customer and assignee; the status changes only through close and reopen."""
+    customer = changes.get("customer", task.customer)
+    if customer is not None and customer.controller_id != task.controller_id:
+        raise ValueError("A task and its customer belong to the same controller.")
+    for field_name in ("title", "customer", "assignee"):
+        if field_name in changes:
+            setattr(task, field_name, changes[field_name])
+    task.save()
+    return task
+
+
+@transaction.atomic
+def task_assign(*, task: Task, assignee: Any) -> Task:
+    task = _task_locked(task)
+    task.assignee = assignee
+    task.save(update_fields=["assignee"])
+    return task
+
+
+@transaction.atomic
+def task_close(*, task: Task, now: dt.datetime | None = None) -> Task:
+    """Close an open task; its contacts then age out under the 180-day rule (P7)."""
+    task = _task_locked(task)
+    if task.status != TaskStatus.OPEN:
+        raise Conflict(_("The task is already closed."), code="task_closed")
+    task.status = TaskStatus.CLOSED
+    task.closed_at = now or timezone.now()
+    task.save(update_fields=["status", "closed_at"])
+    return task
+
+
+@transaction.atomic
+def task_reopen(*, task: Task) -> Task:
+    task = _task_locked(task)
+    if task.status != TaskStatus.CLOSED:
+        raise Conflict(_("The task is already open."), code="task_open")
+    task.status = TaskStatus.OPEN
+    task.closed_at = None
+    task.save(update_fields=["status", "closed_at"])
+    return task

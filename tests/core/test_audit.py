@@ -81,3 +81,40 @@ def test_audit_events_cannot_be_updated_on_sqlite_either(agent):
     event = audit_log(actor=agent, action=AuditAction.LOGIN, purpose=AuditPurpose.SECURITY)
     with pytest.raises(Exception), transaction.atomic():  # noqa: B017 (vendor-specific error class)
         AuditEvent.objects.filter(pk=event.pk).update(action=AuditAction.LOGOUT)
+
+
+def test_a_page_of_events_is_written_in_one_statement_like_audit_log_many(
+    agent, isannointi, retta_oy, django_assert_num_queries
+):
+    from core.audit import audit_log_page
+    from core.models import AuditEvent
+    from tests.factories import make_contact, make_customer
+
+    rows = [make_contact(isannointi), make_contact(retta_oy), make_customer(isannointi)]
+    with django_assert_num_queries(1):
+        assert audit_log_page(actor=agent, action="view", purpose="customer_service", objects=rows) == 3
+    events = list(
+        AuditEvent.objects.order_by("id").values_list(
+            "actor_id", "action", "controller_id", "object_type", "object_id", "details"
+        )
+    )
+    assert events == [
+        (agent.pk, "view", isannointi.pk, "contacts.contact", str(rows[0].pk), {}),
+        (agent.pk, "view", retta_oy.pk, "contacts.contact", str(rows[1].pk), {}),
+        (agent.pk, "view", isannointi.pk, "contacts.customer", str(rows[2].pk), {}),
+    ]
+    assert audit_log_page(actor=agent, action="view", purpose="customer_service", objects=[]) == 0
+
+
+def test_a_page_of_events_refuses_free_text_details(agent, isannointi):
+    from core.audit import audit_log_page
+    from tests.factories import make_contact
+
+    with pytest.raises(ValueError):
+        audit_log_page(
+            actor=agent,
+            action="view",
+            purpose="customer_service",
+            objects=[make_contact(isannointi)],
+            details={"q": "Maija Meikäläinen"},
+        )

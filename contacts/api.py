@@ -1,0 +1,513 @@
+"""Contacts, customers and tasks over REST (DESIGN.md, Interfaces): thin viewsets over the
+selectors and services of this app. Every answer showing personal data writes audit events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from contacts import selectors, services
+from contacts.identifiers import (
+    normalise_email,
+    normalise_email_or_blank,
+    normalise_phone,
+    normalise_phone_or_blank,
+)
+from contacts.models import Channel, Contact, Customer, CustomerEmail, CustomerPhone, Task, TaskStatus
+from core.audit import audit_log, audit_log_page
+from core.filters import MAX_ID, IdFilter, UtcIsoDateTimeFilter
+from core.models import AuditAction, AuditPurpose, Controller
+from core.pagination import BigListPagination
+from core.roles import HasRole, Role, has_role
+
+# DESIGN.md, Roles: agents read and write; complaint handlers and the DPO read.
+CONTACT_PERMISSION = HasRole.for_roles(read=[Role.AGENT, Role.COMPLAINTS, Role.DPO], write=[Role.AGENT])
+
+# What a restricted contact (art. 18) still shows to someone who may not see its content.
+RESTRICTED_VISIBLE_FIELDS = ("id", "controller", "channel", "direction", "occurred_at", "restricted")
+
+
+def _placeholder(key: str, value: Any) -> Any:
+    if key in RESTRICTED_VISIBLE_FIELDS or isinstance(value, bool):
+        return value
+    return "" if isinstance(value, str) else None
+
+
+def sees_restricted_content(user: Any) -> bool:
+    """Only the DPO, who handles the restriction, sees a restricted contact's personal values."""
+    return has_role(user, Role.DPO)
+
+
+class ControllerField(serializers.SlugRelatedField):
+    """A controller by slug, limited to those granted to the requesting user (P1)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(slug_field="slug", **kwargs)
+
+    def get_queryset(self) -> Any:
+        request = self.context.get("request")
+        if request is None:
+            return Controller.objects.none()
+        return Controller.objects.filter(pk__in=request.user.controller_ids())
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """A related row by id through the scoped manager: another controller's id does not exist."""
+
+    def __init__(self, model: type, **kwargs: Any) -> None:
+        self.model = model
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> Any:
+        return self.model.objects.all()
+
+    def to_internal_value(self, data: Any) -> Any:
+        # A number beyond any key column would fail inside the query (a 500), not here.
+        if isinstance(data, int) and not isinstance(data, bool) and not 1 <= data <= MAX_ID:
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)
+
+
+def _controller_default(serializer: serializers.Serializer, attrs: dict[str, Any]) -> Controller:
+    """The controller given, or the user's only one."""
+    controller = attrs.get("controller")
+    if controller is not None:
+        return controller
+    ids = serializer.context["request"].user.controller_ids()
+    if len(ids) == 1:
+        return Controller.objects.get(pk=ids[0])
+    raise serializers.ValidationError({"controller": [_("Choose the controller.")]})
+
+
+def _same_controller(attrs: dict[str, Any], controller: Controller, *names: str) -> None:
+    for name in names:
+        related = attrs.get(name)
+        if related is not None and related.controller_id != controller.pk:
+            raise serializers.ValidationError({name: [_("It belongs to another controller.")]})
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    controller = ControllerField(required=False)
+    occurred_at = serializers.DateTimeField(required=False)
+    email = serializers.CharField(max_length=254, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    task = ScopedPrimaryKeyField(Task, required=False, allow_null=True)
+    customer = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    has_recording = serializers.BooleanField(read_only=True, default=False)
+    restricted = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "controller",
+            "channel",
+            "direction",
+            "occurred_at",
+            "name",
+            "email",
+            "phone",
+            "subject",
+            "body",
+            "task",
+            "customer",
+            "has_recording",
+            "restricted",
+        ]
+        extra_kwargs = {"channel": {"required": False}}
+
+    def validate_email(self, value: str) -> str:
+        try:
+            normalise_email(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
+        return value.strip()
+
+    def validate_phone(self, value: str) -> str:
+        try:
+            normalise_phone(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
+        return value.strip()
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if self.instance is None:
+            if "channel" not in attrs:
+                raise serializers.ValidationError({"channel": [_("This field is required.")]})
+            controller = _controller_default(self, attrs)
+            attrs["controller"] = controller
+        else:
+            if "controller" in attrs and attrs["controller"].pk != self.instance.controller_id:
+                raise serializers.ValidationError({"controller": [_("A contact cannot move to another controller.")]})
+            attrs.pop("controller", None)
+            if "channel" in attrs and attrs["channel"] != self.instance.channel:
+                raise serializers.ValidationError({"channel": [_("The channel of a contact cannot change.")]})
+            attrs.pop("channel", None)
+            controller = self.instance.controller
+        _same_controller(attrs, controller, "task")
+        return attrs
+
+    def create(self, validated_data: dict[str, Any]) -> Contact:
+        contact = services.contact_record(
+            occurred_at=validated_data.pop("occurred_at", None) or timezone.now(),
+            agent=self.context["request"].user,
+            **validated_data,
+        )
+        contact.has_recording = False
+        return contact
+
+    def update(self, instance: Contact, validated_data: dict[str, Any]) -> Contact:
+        return services.contact_update(contact=instance, changes=validated_data)
+
+    def to_representation(self, instance: Contact) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        # Phones come out in E.164; a number that could not be parsed comes out as given.
+        data["phone"] = instance.phone_e164 or instance.phone
+        request = self.context.get("request")
+        if instance.restricted and request is not None and not sees_restricted_content(request.user):
+            data = {key: _placeholder(key, value) for key, value in data.items()}
+        return data
+
+
+class ContactFilter(filters.FilterSet):
+    controller = filters.CharFilter(field_name="controller__slug")
+    channel = filters.ChoiceFilter(choices=Channel.choices)
+    email = filters.CharFilter(method="filter_email")
+    phone = filters.CharFilter(method="filter_phone")
+    q = filters.CharFilter(method="filter_q", min_length=selectors.SEARCH_MIN_LENGTH, max_length=200)
+    task = IdFilter(field_name="task_id")
+    customer = IdFilter(field_name="customer_id")
+    occurred_after = UtcIsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    occurred_before = UtcIsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+
+    class Meta:
+        model = Contact
+        fields = ["controller", "channel", "task", "customer"]
+
+    def filter_email(self, queryset: Any, name: str, value: str) -> Any:
+        return queryset.filter(selectors.contact_email_q(value))
+
+    def filter_phone(self, queryset: Any, name: str, value: str) -> Any:
+        return queryset.filter(selectors.contact_phone_q(value))
+
+    def filter_q(self, queryset: Any, name: str, value: str) -> Any:
+        return queryset.filter(selectors.contact_search_q(value))
+
+
+class ContactPagination(BigListPagination):
+    ordering = ("-occurred_at", "-id")
+
+
+def _audit_page(request: Any, objects: list[Any], *, searched: bool) -> None:
+    if objects:
+        audit_log_page(
+            actor=request.user,
+            action=AuditAction.SEARCH if searched else AuditAction.VIEW,
+            purpose=AuditPurpose.CUSTOMER_SERVICE,
+            objects=objects,
+        )
+
+
+class AuditedListMixin:
+    """A list page writes one audit event per record shown, in one INSERT."""
+
+    search_params: tuple[str, ...] = ()
+
+    def list(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]
+        page = self.paginate_queryset(queryset)  # type: ignore[attr-defined]
+        rows = list(page if page is not None else queryset)
+        searched = any(request.query_params.get(name) for name in self.search_params)
+        _audit_page(request, rows, searched=searched)
+        serializer = self.get_serializer(rows, many=True)  # type: ignore[attr-defined]
+        if page is not None:
+            return self.get_paginated_response(serializer.data)  # type: ignore[attr-defined]
+        return Response(serializer.data)
+
+    def retrieve(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        instance = self.get_object()  # type: ignore[attr-defined]
+        audit_log(actor=request.user, action=AuditAction.VIEW, purpose=AuditPurpose.CUSTOMER_SERVICE, obj=instance)
+        return Response(self.get_serializer(instance).data)  # type: ignore[attr-defined]
+
+
+class RelinkSerializer(serializers.Serializer):
+    customer = ScopedPrimaryKeyField(Customer)
+
+
+@extend_schema(tags=["contacts"])
+class ContactViewSet(
+    AuditedListMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Contacts (emails, calls, chats) of the user's controllers. PATCH changes the details an
+    agent may correct; a restricted contact answers 409."""
+
+    serializer_class = ContactSerializer
+    permission_classes = [CONTACT_PERMISSION]
+    pagination_class = ContactPagination
+    filterset_class = ContactFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    search_params = ("q", "email", "phone")
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return Contact.all_controllers.none()
+        return selectors.contacts_visible()
+
+    def perform_create(self, serializer: Any) -> None:
+        contact = serializer.save()
+        audit_log(
+            actor=self.request.user, action=AuditAction.CREATE, purpose=AuditPurpose.CUSTOMER_SERVICE, obj=contact
+        )
+
+    def perform_update(self, serializer: Any) -> None:
+        contact = serializer.save()
+        audit_log(
+            actor=self.request.user,
+            action=AuditAction.CHANGE,
+            purpose=AuditPurpose.CUSTOMER_SERVICE,
+            obj=contact,
+            details={"fields": sorted(serializer.validated_data)},
+        )
+
+    def update(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        instance = self.get_object()
+        services.contact_check_editable(instance)
+        return super().update(request, *args, **kwargs)
+
+    @extend_schema(request=RelinkSerializer, responses=ContactSerializer)
+    @action(detail=True, methods=["post"])
+    def relink(self, request: Any, pk: Any = None) -> Response:
+        """Move the contact to another customer of the same controller."""
+        contact = self.get_object()
+        serializer = RelinkSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        customer = serializer.validated_data["customer"]
+        if customer.controller_id != contact.controller_id:
+            raise serializers.ValidationError({"customer": [_("It belongs to another controller.")]})
+        services.contact_relink(contact=contact, customer=customer)
+        audit_log(
+            actor=request.user,
+            action=AuditAction.CHANGE,
+            purpose=AuditPurpose.CUSTOMER_SERVICE,
+            obj=contact,
+            details={"fields": ["customer"], "customer": customer.pk},
+        )
+        return Response(self.get_serializer(selectors.contacts_visible().get(pk=contact.pk)).data)
+
+
+# -- customers -----------------------------------------------------------------------------------
+class CustomerSerializer(serializers.ModelSerializer):
+    controller = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    emails = serializers.SerializerMethodField()
+    phones = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Customer
+        fields = ["id", "controller", "name", "emails", "phones", "created_at"]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_emails(self, customer: Customer) -> list[str]:
+        return [row.email for row in customer.emails.all()]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_phones(self, customer: Customer) -> list[str]:
+        return [row.phone for row in customer.phones.all()]
+
+
+class CustomerFilter(filters.FilterSet):
+    controller = filters.CharFilter(field_name="controller__slug")
+    email = filters.CharFilter(method="filter_email")
+    phone = filters.CharFilter(method="filter_phone")
+    q = filters.CharFilter(field_name="name", lookup_expr="icontains", min_length=selectors.SEARCH_MIN_LENGTH)
+
+    class Meta:
+        model = Customer
+        fields = ["controller"]
+
+    def filter_email(self, queryset: Any, name: str, value: str) -> Any:
+        email = normalise_email_or_blank(value)
+        if not email:
+            return queryset.none()
+        return queryset.filter(Exists(CustomerEmail.objects.filter(customer=OuterRef("pk"), email=email)))
+
+    def filter_phone(self, queryset: Any, name: str, value: str) -> Any:
+        phone = normalise_phone_or_blank(value)
+        if not phone:
+            return queryset.none()
+        return queryset.filter(Exists(CustomerPhone.objects.filter(customer=OuterRef("pk"), phone=phone)))
+
+
+class MergeSerializer(serializers.Serializer):
+    duplicate = ScopedPrimaryKeyField(Customer, help_text=_("The customer folded into this one, then removed."))
+
+
+@extend_schema(tags=["contacts"])
+class CustomerViewSet(AuditedListMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Customers as known to each controller; two duplicates can be merged."""
+
+    serializer_class = CustomerSerializer
+    permission_classes = [CONTACT_PERMISSION]
+    pagination_class = BigListPagination
+    filterset_class = CustomerFilter
+    search_params = ("q", "email", "phone")
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return Customer.all_controllers.none()
+        return selectors.customers_visible()
+
+    @extend_schema(request=MergeSerializer, responses=CustomerSerializer)
+    @action(detail=True, methods=["post"])
+    def merge(self, request: Any, pk: Any = None) -> Response:
+        """Fold another customer of the same controller into this one."""
+        target = self.get_object()
+        serializer = MergeSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        duplicate = serializer.validated_data["duplicate"]
+        if duplicate.controller_id != target.controller_id:
+            raise serializers.ValidationError({"duplicate": [_("It belongs to another controller.")]})
+        duplicate_id = duplicate.pk
+        services.customer_merge(target=target, duplicate=duplicate)
+        audit_log(
+            actor=request.user,
+            action=AuditAction.MERGE,
+            purpose=AuditPurpose.CUSTOMER_SERVICE,
+            obj=target,
+            details={"merged": duplicate_id},
+        )
+        return Response(self.get_serializer(selectors.customers_visible().get(pk=target.pk)).data)
+
+
+# -- tasks ---------------------------------------------------------------------------------------
+class AssigneeField(serializers.SlugRelatedField):
+    """An agent granted the task's controller, by username."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(slug_field="username", **kwargs)
+
+    def get_queryset(self) -> Any:
+        return get_user_model().objects.filter(is_active=True, groups__name=Role.AGENT).distinct()
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    controller = ControllerField(required=False)
+    customer = ScopedPrimaryKeyField(Customer, required=False, allow_null=True)
+    assignee = AssigneeField(required=False, allow_null=True)
+
+    class Meta:
+        model = Task
+        fields = ["id", "controller", "title", "status", "customer", "assignee", "created_at", "closed_at"]
+        read_only_fields = ["status", "created_at", "closed_at"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if self.instance is None:
+            controller = _controller_default(self, attrs)
+            attrs["controller"] = controller
+        else:
+            if "controller" in attrs and attrs["controller"].pk != self.instance.controller_id:
+                raise serializers.ValidationError({"controller": [_("A task cannot move to another controller.")]})
+            attrs.pop("controller", None)
+            controller = self.instance.controller
+        _same_controller(attrs, controller, "customer")
+        assignee = attrs.get("assignee")
+        if assignee is not None and controller.pk not in assignee.controller_ids():
+            raise serializers.ValidationError({"assignee": [_("This agent has no access to the controller.")]})
+        return attrs
+
+    def create(self, validated_data: dict[str, Any]) -> Task:
+        return services.task_create(**validated_data)
+
+    def update(self, instance: Task, validated_data: dict[str, Any]) -> Task:
+        return services.task_update(task=instance, changes=validated_data)
+
+
+class TaskFilter(filters.FilterSet):
+    controller = filters.CharFilter(field_name="controller__slug")
+    status = filters.ChoiceFilter(choices=TaskStatus.choices)
+    assignee = filters.CharFilter(field_name="assignee__username")
+    customer = IdFilter(field_name="customer_id")
+
+    class Meta:
+        model = Task
+        fields = ["controller", "status", "assignee", "customer"]
+
+
+@extend_schema(tags=["contacts"])
+class TaskViewSet(
+    AuditedListMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Customer-service tasks; closed and reopened by their own actions (409 on a wrong state)."""
+
+    serializer_class = TaskSerializer
+    permission_classes = [CONTACT_PERMISSION]
+    pagination_class = BigListPagination
+    filterset_class = TaskFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return Task.all_controllers.none()
+        return selectors.tasks_visible()
+
+    def perform_create(self, serializer: Any) -> None:
+        task = serializer.save()
+        audit_log(actor=self.request.user, action=AuditAction.CREATE, purpose=AuditPurpose.CUSTOMER_SERVICE, obj=task)
+
+    def perform_update(self, serializer: Any) -> None:
+        task = serializer.save()
+        audit_log(
+            actor=self.request.user,
+            action=AuditAction.CHANGE,
+            purpose=AuditPurpose.CUSTOMER_SERVICE,
+            obj=task,
+            details={"fields": sorted(serializer.validated_data)},
+        )
+
+    def _transition(self, request: Any, service: Any, to: str) -> Response:
+        task = service(task=self.get_object())
+        audit_log(
+            actor=request.user,
+            action=AuditAction.TRANSITION,
+            purpose=AuditPurpose.CUSTOMER_SERVICE,
+            obj=task,
+            details={"to": to},
+        )
+        return Response(self.get_serializer(selectors.tasks_visible().get(pk=task.pk)).data)
+
+    @extend_schema(
+        request=None,
+        responses={200: TaskSerializer, 409: inline_serializer("Conflict", {"detail": serializers.CharField()})},
+    )
+    @action(detail=True, methods=["post"])
+    def close(self, request: Any, pk: Any = None) -> Response:
+        return self._transition(request, services.task_close, TaskStatus.CLOSED)
+
+    @extend_schema(
+        request=None,
+        responses={200: TaskSerializer, 409: inline_serializer("TaskConflict", {"detail": serializers.CharField()})},
+    )
+    @action(detail=True, methods=["post"])
+    def reopen(self, request: Any, pk: Any = None) -> Response:
+        return self._transition(request, services.task_reopen, TaskStatus.OPEN)

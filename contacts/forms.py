@@ -1,0 +1,146 @@
+"""Forms of the agent UI: they validate and give the clear message; services do the work."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from contacts import selectors
+from contacts.identifiers import normalise_email, normalise_phone
+from contacts.models import Channel, Contact, Customer, Direction, Task
+from core.filters import MAX_ID
+from core.models import Controller
+from core.roles import Role
+
+
+def _controller_field(user: Any) -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        label=_("Controller"),
+        queryset=Controller.objects.filter(pk__in=user.controller_ids()).order_by("name"),
+        empty_label=None,
+    )
+
+
+class CallForm(forms.Form):
+    """Logging a call: the phone number first; Enter in any field saves."""
+
+    phone = forms.CharField(label=_("Phone number"), max_length=40)
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    email = forms.CharField(label=_("Email address"), max_length=254, required=False)
+    direction = forms.ChoiceField(label=_("Direction"), choices=Direction.choices, initial=Direction.INBOUND)
+    subject = forms.CharField(label=_("Subject"), max_length=500, required=False)
+    body = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    task = forms.ModelChoiceField(label=_("Task"), queryset=Task.all_controllers.none(), required=False)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields = {"controller": _controller_field(user), **self.fields}
+        self.fields["task"].queryset = selectors.tasks_open()
+        self.fields["task"].empty_label = _("No task")
+        self.fields["phone"].widget.attrs.update({"autofocus": True, "autocomplete": "off", "inputmode": "tel"})
+
+    def clean_phone(self) -> str:
+        value = self.cleaned_data["phone"]
+        normalise_phone(value)  # ValidationError with a clear message
+        return value.strip()
+
+    def clean_email(self) -> str:
+        value = self.cleaned_data["email"]
+        normalise_email(value)
+        return value.strip()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        task, controller = cleaned.get("task"), cleaned.get("controller")
+        if task is not None and controller is not None and task.controller_id != controller.pk:
+            self.add_error("task", _("The task belongs to another controller."))
+        return cleaned
+
+
+class ContactFilterForm(forms.Form):
+    """Search and filters of the contact list."""
+
+    q = forms.CharField(label=_("Search"), required=False, min_length=selectors.SEARCH_MIN_LENGTH, max_length=200)
+    channel = forms.ChoiceField(label=_("Channel"), choices=[("", _("All channels")), *Channel.choices], required=False)
+    controller = forms.ModelChoiceField(
+        label=_("Controller"), queryset=Controller.objects.none(), required=False, empty_label=_("All controllers")
+    )
+    occurred_after = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    occurred_before = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    task = forms.IntegerField(label=_("Task number"), required=False, min_value=1, max_value=MAX_ID)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["controller"].queryset = Controller.objects.filter(pk__in=user.controller_ids()).order_by("name")
+        self.fields["q"].widget.attrs["placeholder"] = _("Name, email, phone or subject")
+
+    def filter(self, contacts: QuerySet[Contact]) -> QuerySet[Contact]:
+        data = self.cleaned_data
+        if data.get("q"):
+            contacts = contacts.filter(selectors.contact_search_q(data["q"]))
+        if data.get("channel"):
+            contacts = contacts.filter(channel=data["channel"])
+        if data.get("controller"):
+            contacts = contacts.filter(controller=data["controller"])
+        zone = timezone.get_current_timezone()
+        if data.get("occurred_after"):
+            start = dt.datetime.combine(data["occurred_after"], dt.time.min, tzinfo=zone)
+            contacts = contacts.filter(occurred_at__gte=start)
+        if data.get("occurred_before"):
+            end = dt.datetime.combine(data["occurred_before"] + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+            contacts = contacts.filter(occurred_at__lt=end)
+        if data.get("task"):
+            contacts = contacts.filter(task_id=data["task"])
+        return contacts
+
+    @property
+    def searched(self) -> bool:
+        return bool(self.is_bound and self.is_valid() and self.cleaned_data.get("q"))
+
+
+class ScopedIdField(forms.IntegerField):
+    """An id of a row of `model`, through the scoped manager: another controller's is unknown."""
+
+    def __init__(self, model: type, **kwargs: Any) -> None:
+        self.model = model
+        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
+
+    def clean(self, value: Any) -> Any:
+        pk = super().clean(value)
+        found = self.model.objects.filter(pk=pk).first()
+        if found is None:
+            raise ValidationError(_("No such record."), code="unknown")
+        return found
+
+
+class RelinkForm(forms.Form):
+    customer = ScopedIdField(Customer, label=_("Customer number"))
+
+
+class MergeForm(forms.Form):
+    duplicate = ScopedIdField(Customer, label=_("Customer number to merge into this one"))
+
+
+class TaskAssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=get_user_model().objects.none(), required=False)
+
+    def __init__(self, *args: Any, task: Task, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = (
+            get_user_model()
+            .objects.filter(is_active=True, groups__name=Role.AGENT, memberships__controller_id=task.controller_id)
+            .distinct()
+            .order_by("username")
+        )
+        self.fields["assignee"].empty_label = _("Nobody")
+
+
+class TaskCreateForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=300)

@@ -1,0 +1,138 @@
+"""Reads of the contacts app: every list and page the API and the agent UI show.
+
+All reads go through the scoped managers (policy P1): another controller's rows are simply not
+there. Lists fetch a page in a fixed number of queries whatever its size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from contacts.identifiers import normalise_email_or_blank, normalise_phone_or_blank
+from contacts.models import CallRecording, Contact, Customer, CustomerEmail, CustomerPhone, Task, TaskStatus
+from core.personal_data import registry
+from core.scoping import get_scoped_or_404
+
+# Name, email and subject search needs this many characters: shorter terms match half the table
+# and no trigram index helps them.
+SEARCH_MIN_LENGTH = 3
+
+# A search term with fewer digits is not tried as a phone number (a house number, a year).
+PHONE_MIN_DIGITS = 6
+
+# A condition no row meets (Django sends no query at all for it).
+MATCHES_NOTHING = Q(pk__in=[])
+
+
+def contacts_visible() -> QuerySet[Contact]:
+    """Contacts of the active scope, with what a list row shows, in one query."""
+    return (
+        Contact.objects.select_related("controller")
+        .annotate(has_recording=Exists(CallRecording.all_controllers.filter(contact=OuterRef("pk"))))
+        .order_by("-occurred_at", "-id")
+    )
+
+
+def contact_search_q(term: str) -> Q:
+    """Contacts matching a search term on name, email, phone or subject.
+
+    Name, email and subject use `icontains`, which PostgreSQL runs as `UPPER(col::text) LIKE
+    UPPER(%s)`: migration 0002 builds trigram indexes on exactly `UPPER(col)`. A term that is a
+    phone number matches the stored E.164 column exactly (B-tree index).
+    """
+    term = term.strip()
+    condition = Q(name__icontains=term) | Q(subject__icontains=term) | Q(email_normalized__icontains=term)
+    looks_like_phone = sum(ch.isdigit() for ch in term) >= PHONE_MIN_DIGITS
+    phone = normalise_phone_or_blank(term) if looks_like_phone else ""
+    if phone:
+        condition |= Q(phone_e164=phone)
+    return condition
+
+
+def contact_email_q(raw: str) -> Q:
+    """Exact match on the stored normalised email; a malformed value matches nothing."""
+    email = normalise_email_or_blank(raw)
+    return Q(email_normalized=email) if email else MATCHES_NOTHING
+
+
+def contact_phone_q(raw: str) -> Q:
+    """Exact match on the stored E.164 phone; a malformed value matches nothing."""
+    phone = normalise_phone_or_blank(raw)
+    return Q(phone_e164=phone) if phone else MATCHES_NOTHING
+
+
+def contact_detail(*, pk: int) -> Contact:
+    """One contact with its email, attachments, recording and chat, for the contact page."""
+    queryset = (
+        contacts_visible()
+        .select_related("customer", "task", "task__assignee", "agent", "email_message")
+        .prefetch_related("email_message__attachments", "chat_messages")
+    )
+    return get_scoped_or_404(queryset, pk=pk)
+
+
+def held_ids(model_key: str, ids: Iterable[int], *, now: dt.datetime | None = None) -> set[int]:
+    """Of these rows, the ones under a legal hold: one query, or none while no app registers
+    the `legal_hold` keep reason."""
+    ids = list(ids)
+    if not ids:
+        return set()
+    declaration = registry.get(model_key)
+    condition = registry.keep_reason_q(declaration, "legal_hold", now or timezone.now())
+    if condition is None:
+        return set()
+    return set(declaration.model._base_manager.filter(condition, pk__in=ids).values_list("pk", flat=True))
+
+
+def customers_visible() -> QuerySet[Customer]:
+    return (
+        Customer.objects.select_related("controller")
+        .prefetch_related(
+            Prefetch("emails", queryset=CustomerEmail.all_controllers.order_by("email")),
+            Prefetch("phones", queryset=CustomerPhone.all_controllers.order_by("phone")),
+        )
+        .order_by("-id")
+    )
+
+
+def customer_lookup(*, phone: str = "", email: str = "") -> list[Customer]:
+    """Customers with this phone or email (normalised, exact), for the call form's look-up."""
+    condition = Q()
+    phone = normalise_phone_or_blank(phone)
+    email = normalise_email_or_blank(email)
+    if phone:
+        condition |= Q(Exists(CustomerPhone.objects.filter(customer=OuterRef("pk"), phone=phone)))
+    if email:
+        condition |= Q(Exists(CustomerEmail.objects.filter(customer=OuterRef("pk"), email=email)))
+    if not condition:
+        return []
+    return list(customers_visible().filter(condition)[:5])
+
+
+def customer_timeline(*, customer: Customer, limit: int = 200) -> dict[str, Any]:
+    """What the customer page shows: contacts, tasks and complaints, each in one query.
+
+    Complaints are reached through the reverse relation of Complaint.complainant, so this app
+    needs no import of the complaints app.
+    """
+    contacts = list(contacts_visible().filter(customer=customer).select_related("task")[:limit])
+    tasks = list(Task.objects.filter(customer=customer).select_related("assignee").order_by("-created_at")[:limit])
+    complaints: list[Any] = []
+    manager = getattr(customer, "complaints", None)
+    if manager is not None:
+        complaints = list(manager.all().order_by("-received_at")[:limit])
+    return {"contacts": contacts, "tasks": tasks, "complaints": complaints}
+
+
+def tasks_visible() -> QuerySet[Task]:
+    return Task.objects.select_related("controller", "customer", "assignee").order_by("-created_at", "-id")
+
+
+def tasks_open(*, assignee: Any = None) -> QuerySet[Task]:
+    tasks = tasks_visible().filter(status=TaskStatus.OPEN)
+    return tasks.filter(assignee=assignee) if assignee is not None else tasks
