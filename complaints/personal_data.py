@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Sequence
 
 from django.db.models import Exists, OuterRef, Q
 from django.utils.functional import Promise
@@ -10,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints.holds import legal_hold_keeps
 from complaints.models import FINISHED_STATUSES, Complaint, ComplaintEvent, ComplaintKind, Disclosure, LegalHold
-from core.personal_data import KeepReason, LegalBasis, PersonalDataType, Purpose, Retention, registry
+from core.personal_data import KeepReason, LegalBasis, PersonalDataType, Purpose, Recipient, Retention, registry
 
 COMPLAINT_PURPOSES = (Purpose.HANDLE_COMPLAINT, Purpose.LEGAL_REMEDIES)
 COMPLAINT_BASES = (LegalBasis.CONTRACT, LegalBasis.LEGITIMATE_INTEREST)
@@ -150,3 +151,32 @@ class LegalHoldData(PersonalDataType):
         description=_("Three years after the hold was released."),
     )
     export_fields = ("matter", "scope", "placed_at", "released_at")
+
+
+# The disclosure log answers who a record was disclosed to (P6): named in access copies and
+# notified on rectification, erasure and restriction (art. 19). Paths from a disclosure to the
+# records it covers, per declaration key.
+DISCLOSED_RECORD_PATHS = {"contacts.contact": "contacts", "complaints.complaint": "complaint"}
+
+
+@registry.register_recipients_provider
+def disclosure_recipients(declaration: type[PersonalDataType], pks: Sequence[int]) -> Iterator[Recipient]:
+    """Recipients of the given rows, from the disclosure log, in one query."""
+    path = DISCLOSED_RECORD_PATHS.get(declaration.key())
+    if path is None:
+        return
+    rows = (
+        Disclosure.all_controllers.filter(**{f"{path}__in": list(pks)})
+        .values_list("pk", "recipient_name", "recipient_type", "legal_basis", "disclosed_at", path)
+        .order_by("disclosed_at", "pk")
+    )
+    for disclosure_id, name, recipient_type, legal_basis, disclosed_at, record_id in rows:
+        yield Recipient(
+            name=name,
+            recipient_type=recipient_type,
+            record_type=declaration.key(),
+            record_id=record_id,
+            disclosed_at=disclosed_at,
+            legal_basis=legal_basis,
+            disclosure_id=disclosure_id,
+        )
