@@ -30,7 +30,7 @@ from complaints.models import (
 )
 from contacts.models import Contact, Customer, Task
 from core.audit import audit_log, audit_log_many
-from core.filters import UtcIsoDateTimeFilter
+from core.filters import IdFilter, UtcIsoDateTimeFilter
 from core.models import AuditAction, AuditPurpose, Controller
 from core.pagination import BigListPagination, StandardPagination
 from core.roles import HasRole, Role
@@ -163,8 +163,8 @@ class ComplaintFilter(filters.FilterSet):
     kind = filters.ChoiceFilter(choices=ComplaintKind.choices)
     handler = filters.CharFilter(field_name="handler__username")
     unassigned = filters.BooleanFilter(field_name="handler", lookup_expr="isnull")
-    complainant = filters.NumberFilter(field_name="complainant_id")
-    contact = filters.NumberFilter(field_name="contacts", distinct=True)
+    complainant = IdFilter(field_name="complainant_id")
+    contact = IdFilter(field_name="contacts", distinct=True)
     received_after = UtcIsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
     received_before = UtcIsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
 
@@ -276,8 +276,8 @@ class DisclosureSerializer(serializers.ModelSerializer):
 class DisclosureFilter(filters.FilterSet):
     controller = filters.CharFilter(field_name="controller__slug")
     recipient_type = filters.ChoiceFilter(choices=RecipientType.choices)
-    complaint = filters.NumberFilter(field_name="complaint_id")
-    contact = filters.NumberFilter(field_name="contacts", distinct=True)
+    complaint = IdFilter(field_name="complaint_id")
+    contact = IdFilter(field_name="contacts", distinct=True)
     disclosed_after = UtcIsoDateTimeFilter(field_name="disclosed_at", lookup_expr="gte")
     disclosed_before = UtcIsoDateTimeFilter(field_name="disclosed_at", lookup_expr="lt")
 
@@ -374,8 +374,8 @@ class LegalHoldFilter(filters.FilterSet):
     controller = filters.CharFilter(field_name="controller__slug")
     scope = filters.ChoiceFilter(choices=HoldScope.choices)
     active = filters.BooleanFilter(field_name="released_at", lookup_expr="isnull")
-    complaint = filters.NumberFilter(field_name="complaint_id")
-    task = filters.NumberFilter(field_name="task_id")
+    complaint = IdFilter(field_name="complaint_id")
+    task = IdFilter(field_name="task_id")
 
     class Meta:
         model = LegalHold
