@@ -29,9 +29,9 @@ from complaints.models import (
     RecipientType,
 )
 from contacts.models import Contact, Customer, Task
-from core.audit import audit_log, audit_log_many
+from core.api import AuditedListMixin, AuditedRetrieveMixin
 from core.filters import IdFilter, UtcIsoDateTimeFilter
-from core.models import AuditAction, AuditPurpose, Controller
+from core.models import AuditPurpose, Controller
 from core.pagination import BigListPagination, StandardPagination
 from core.roles import HasRole, Role
 
@@ -177,12 +177,10 @@ class QueuePagination(StandardPagination):
     """The handlers' queue: oldest first, a page at a time."""
 
 
-def _audit_page(request: Request, objects: list[Any], purpose: str) -> None:
-    audit_log_many(actor=request.user, action=AuditAction.VIEW, purpose=purpose, objects=objects)
-
-
 @extend_schema(tags=["complaints"])
 class ComplaintViewSet(
+    AuditedListMixin,
+    AuditedRetrieveMixin,
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
@@ -193,6 +191,7 @@ class ComplaintViewSet(
 
     serializer_class = ComplaintSerializer
     pagination_class = QueuePagination
+    audit_purpose = AuditPurpose.COMPLAINT_HANDLING
     filterset_class = ComplaintFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
 
@@ -206,20 +205,8 @@ class ComplaintViewSet(
             return Complaint.all_controllers.none()
         return selectors.complaint_queue()
 
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        rows = list(page if page is not None else queryset)
-        _audit_page(request, rows, AuditPurpose.COMPLAINT_HANDLING)
-        serializer = self.get_serializer(
-            rows, many=True, context={**self.get_serializer_context(), "held": holds_for(rows)}
-        )
-        return self.get_paginated_response(serializer.data) if page is not None else Response(serializer.data)
-
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        complaint = self.get_object()
-        audit_log(actor=request.user, action=AuditAction.VIEW, purpose=AuditPurpose.COMPLAINT_HANDLING, obj=complaint)
-        return Response(self.get_serializer(complaint).data)
+    def list_context(self, rows: list[Any]) -> dict[str, Any]:
+        return {"held": holds_for(rows)}
 
     @extend_schema(request=TransitionSerializer, responses=ComplaintSerializer)
     @action(detail=True, methods=["post"])
@@ -287,10 +274,11 @@ class DisclosureFilter(filters.FilterSet):
 
 
 @extend_schema(tags=["complaints"])
-class DisclosureViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class DisclosureViewSet(AuditedListMixin, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     """The disclosure log (P6, art. 19): agents record disclosures; handlers and the DPO read it."""
 
     serializer_class = DisclosureSerializer
+    audit_purpose = AuditPurpose.LEGAL_CLAIMS
     pagination_class = BigListPagination
     filterset_class = DisclosureFilter
 
@@ -303,14 +291,6 @@ class DisclosureViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets
         if getattr(self, "swagger_fake_view", False):
             return Disclosure.all_controllers.none()
         return selectors.disclosure_log()
-
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        rows = list(page if page is not None else queryset)
-        _audit_page(request, rows, AuditPurpose.LEGAL_CLAIMS)
-        serializer = self.get_serializer(rows, many=True)
-        return self.get_paginated_response(serializer.data) if page is not None else Response(serializer.data)
 
 
 class LegalHoldSerializer(serializers.ModelSerializer):
@@ -383,10 +363,11 @@ class LegalHoldFilter(filters.FilterSet):
 
 
 @extend_schema(tags=["legal holds"])
-class LegalHoldViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class LegalHoldViewSet(AuditedListMixin, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     """Legal holds: placed and released by the data protection officer only."""
 
     serializer_class = LegalHoldSerializer
+    audit_purpose = AuditPurpose.LEGAL_CLAIMS
     pagination_class = StandardPagination
     filterset_class = LegalHoldFilter
     permission_classes = [HasRole.for_roles(read=[Role.DPO], write=[Role.DPO])]
@@ -395,14 +376,6 @@ class LegalHoldViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.
         if getattr(self, "swagger_fake_view", False):
             return LegalHold.all_controllers.none()
         return selectors.legal_holds()
-
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        rows = list(page if page is not None else queryset)
-        _audit_page(request, rows, AuditPurpose.LEGAL_CLAIMS)
-        serializer = self.get_serializer(rows, many=True)
-        return self.get_paginated_response(serializer.data) if page is not None else Response(serializer.data)
 
     @extend_schema(request=ReleaseSerializer, responses=LegalHoldSerializer)
     @action(detail=True, methods=["post"])

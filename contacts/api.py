@@ -25,7 +25,8 @@ from contacts.identifiers import (
     normalise_phone_or_blank,
 )
 from contacts.models import Channel, Contact, Customer, CustomerEmail, CustomerPhone, Task, TaskStatus
-from core.audit import audit_log, audit_log_page
+from core.api import AuditedListMixin, AuditedRetrieveMixin
+from core.audit import audit_log
 from core.filters import MAX_ID, IdFilter, UtcIsoDateTimeFilter
 from core.models import AuditAction, AuditPurpose, Controller
 from core.pagination import BigListPagination
@@ -210,38 +211,6 @@ class ContactPagination(BigListPagination):
     ordering = ("-occurred_at", "-id")
 
 
-def _audit_page(request: Any, objects: list[Any], *, searched: bool) -> None:
-    if objects:
-        audit_log_page(
-            actor=request.user,
-            action=AuditAction.SEARCH if searched else AuditAction.VIEW,
-            purpose=AuditPurpose.CUSTOMER_SERVICE,
-            objects=objects,
-        )
-
-
-class AuditedListMixin:
-    """A list page writes one audit event per record shown, in one INSERT."""
-
-    search_params: tuple[str, ...] = ()
-
-    def list(self, request: Any, *args: Any, **kwargs: Any) -> Response:
-        queryset = self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]
-        page = self.paginate_queryset(queryset)  # type: ignore[attr-defined]
-        rows = list(page if page is not None else queryset)
-        searched = any(request.query_params.get(name) for name in self.search_params)
-        _audit_page(request, rows, searched=searched)
-        serializer = self.get_serializer(rows, many=True)  # type: ignore[attr-defined]
-        if page is not None:
-            return self.get_paginated_response(serializer.data)  # type: ignore[attr-defined]
-        return Response(serializer.data)
-
-    def retrieve(self, request: Any, *args: Any, **kwargs: Any) -> Response:
-        instance = self.get_object()  # type: ignore[attr-defined]
-        audit_log(actor=request.user, action=AuditAction.VIEW, purpose=AuditPurpose.CUSTOMER_SERVICE, obj=instance)
-        return Response(self.get_serializer(instance).data)  # type: ignore[attr-defined]
-
-
 class RelinkSerializer(serializers.Serializer):
     customer = ScopedPrimaryKeyField(Customer)
 
@@ -249,6 +218,7 @@ class RelinkSerializer(serializers.Serializer):
 @extend_schema(tags=["contacts"])
 class ContactViewSet(
     AuditedListMixin,
+    AuditedRetrieveMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -359,7 +329,9 @@ class MergeSerializer(serializers.Serializer):
 
 
 @extend_schema(tags=["contacts"])
-class CustomerViewSet(AuditedListMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class CustomerViewSet(
+    AuditedListMixin, AuditedRetrieveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Customers as known to each controller; two duplicates can be merged."""
 
     serializer_class = CustomerSerializer
@@ -452,6 +424,7 @@ class TaskFilter(filters.FilterSet):
 @extend_schema(tags=["contacts"])
 class TaskViewSet(
     AuditedListMixin,
+    AuditedRetrieveMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

@@ -8,12 +8,58 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
 
+from core.audit import audit_log, audit_log_page
 from core.filters import UtcIsoDateTimeFilter
 from core.models import AuditAction, AuditEvent, AuditPurpose, Controller
 from core.pagination import BigListPagination, StandardPagination
 from core.roles import HasRole, IntegrationOnlyInbound, Role
 from core.selectors import audit_events_visible_to, controllers_of
+
+
+class AuditedListMixin:
+    """A list answer writes one audit event per record shown, in one INSERT.
+
+    `audit_purpose` says why the records were consulted; a list filtered by any of
+    `search_params` is recorded as a search. `list_context(rows)` adds serializer context computed
+    once per page (e.g. which rows are under a legal hold).
+    """
+
+    audit_purpose: str = AuditPurpose.CUSTOMER_SERVICE
+    search_params: tuple[str, ...] = ()
+
+    def list_context(self, rows: list[Any]) -> dict[str, Any]:
+        return {}
+
+    def list(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]
+        page = self.paginate_queryset(queryset)  # type: ignore[attr-defined]
+        rows = list(page if page is not None else queryset)
+        if rows:
+            searched = any(request.query_params.get(name) for name in self.search_params)
+            audit_log_page(
+                actor=request.user,
+                action=AuditAction.SEARCH if searched else AuditAction.VIEW,
+                purpose=self.audit_purpose,
+                objects=rows,
+            )
+        context = {**self.get_serializer_context(), **self.list_context(rows)}  # type: ignore[attr-defined]
+        serializer = self.get_serializer(rows, many=True, context=context)  # type: ignore[attr-defined]
+        if page is not None:
+            return self.get_paginated_response(serializer.data)  # type: ignore[attr-defined]
+        return Response(serializer.data)
+
+
+class AuditedRetrieveMixin:
+    """A single record shown writes one audit event, with the view's `audit_purpose`."""
+
+    audit_purpose: str = AuditPurpose.CUSTOMER_SERVICE
+
+    def retrieve(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        instance = self.get_object()  # type: ignore[attr-defined]
+        audit_log(actor=request.user, action=AuditAction.VIEW, purpose=self.audit_purpose, obj=instance)
+        return Response(self.get_serializer(instance).data)  # type: ignore[attr-defined]
 
 
 class ControllerSerializer(serializers.ModelSerializer):

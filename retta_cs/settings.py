@@ -359,6 +359,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a `channel` or a `kind` with different choices: name each set.
+    "ENUM_NAME_OVERRIDES": {
+        "ContactChannelEnum": "contacts.models.Channel",
+        "PrivacyRequestChannelEnum": "privacy.models.RequestChannel",
+        "ComplaintKindEnum": "complaints.models.ComplaintKind",
+        "ComplaintEventKindEnum": "complaints.models.ComplaintEventKind",
+        "PrivacyRequestKindEnum": "privacy.models.RequestKind",
+        "MatchKindEnum": "privacy.models.MatchKind",
+        "LetterKindEnum": "privacy.models.LetterKind",
+    },
 }
 
 LOGGING = {

@@ -295,3 +295,15 @@ def test_an_agent_assigns_closes_and_reopens_a_task(web_as, agent, outsider, isa
     client.post(f"/contacts/tasks/{task.pk}/reopen/")
     assert Task.all_controllers.get(pk=task.pk).status == TaskStatus.OPEN
     assert client.get(f"/contacts/tasks/{task.pk}/close/").status_code == 405
+
+
+def test_the_contact_page_leads_to_complaint_intake_and_the_dpo_to_a_privacy_request(web_as, agent, dpo, isannointi):
+    from django.urls import reverse
+
+    contact = make_contact(isannointi)
+    intake = reverse("complaints:complaint_from_contact", args=[contact.pk])
+    request_link = f"{reverse('privacy:request_new')}?controller=retta-isannointi&amp;from_contact={contact.pk}"
+    as_agent = web_as(agent).get(f"/contacts/{contact.pk}/").content.decode()
+    assert intake in as_agent and request_link not in as_agent
+    as_dpo = web_as(dpo).get(f"/contacts/{contact.pk}/").content.decode()
+    assert request_link in as_dpo

@@ -195,7 +195,9 @@ def test_an_empty_answer_is_refused_and_nothing_is_saved(web_as, agent, incoming
 
 def test_answering_a_call_on_the_page_is_a_form_error(web_as, agent, isannointi):
     call = make_contact(isannointi, channel="call")
-    response = web_as(agent).post(reverse("contacts:contact_reply", args=[call.pk]), {"body": "Hei"})
+    response = web_as(agent).post(
+        reverse("contacts:contact_reply", args=[call.pk]), {"body": "Hei"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 200 and "Only an email" in response.content.decode()
 
 

@@ -101,7 +101,7 @@ def test_starting_while_a_run_is_in_progress_says_so(web_as, dpo, isannointi, mo
         raise PurgeInProgress
 
     monkeypatch.setattr(views, "purge_run_request", busy)
-    response = web_as(dpo).post(reverse("retention:run_start"), {}, follow=True)
+    response = web_as(dpo).post(reverse("retention:run_start"), {}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
     assert "in progress" in response.content.decode()
 
 
