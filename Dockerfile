@@ -24,4 +24,5 @@ RUN pip install --no-deps . \
 
 USER retta
 EXPOSE 8000
-CMD ["gunicorn", "retta_cs.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60", "--forwarded-allow-ips", "*"]
+# Workers, threads, timeouts and keep-alive: gunicorn.conf.py (read from the working directory).
+CMD ["gunicorn", "retta_cs.wsgi:application"]

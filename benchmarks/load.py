@@ -68,6 +68,7 @@ def _prepare(base_url: str, env: dict[str, str], due: int) -> tuple[str, str]:
         cursor.execute(f"CREATE DATABASE {DATABASE}")
     admin.close()
     _manage(env, "migrate", "--noinput")
+    _manage(env, "collectstatic", "--noinput")  # gunicorn serves them through whitenoise, as in production
     _manage(env, "create_staff", "load-agent", "--role", "agent", "--controller", "retta-isannointi")
     _manage(env, "create_staff", "load-gateway", "--role", "integration", "--controller", "retta-isannointi")
     agent_token = _manage(env, "issue_token", "load-agent").strip().split()[-1]
@@ -101,7 +102,27 @@ with unscoped():
     subprocess.run([PYTHON, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, check=True)
 
 
-def _run_locust(env: dict[str, str], host: str, users: int, seconds: int, prefix: str) -> dict[str, dict[str, str]]:
+def _wait_until_serving(host: str, seconds: float = 60.0) -> None:
+    """Every gunicorn worker imports Django on start: measure only once the health check answers."""
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(f"{host}/healthz", timeout=5) as response:  # noqa: S310 (local URL)
+                if response.status == 200:
+                    time.sleep(2)  # the other workers finish booting meanwhile
+                    return
+        except (urllib.error.URLError, ConnectionError):
+            if time.monotonic() > deadline:
+                raise
+        time.sleep(0.5)
+
+
+def _run_locust(
+    env: dict[str, str], host: str, users: int, seconds: int, prefix: str
+) -> tuple[dict[str, dict[str, str]], list[dict[str, str]]]:
     subprocess.run(
         [
             PYTHON, "-m", "locust", "-f", str(ROOT / "benchmarks" / "locustfile.py"), "--headless",
@@ -111,7 +132,10 @@ def _run_locust(env: dict[str, str], host: str, users: int, seconds: int, prefix
         cwd=ROOT, env=env, check=False, capture_output=True, text=True,
     )  # fmt: skip
     with open(f"{prefix}_stats.csv", newline="") as handle:
-        return {row["Name"]: row for row in csv.DictReader(handle)}
+        stats = {row["Name"]: row for row in csv.DictReader(handle)}
+    with open(f"{prefix}_failures.csv", newline="") as handle:
+        failures = list(csv.DictReader(handle))
+    return stats, failures
 
 
 def _row(label: str, stats: dict[str, str]) -> str:
@@ -140,23 +164,24 @@ def main() -> None:
     server = subprocess.Popen(
         [
             PYTHON, "-m", "gunicorn", "retta_cs.wsgi:application", "--bind", f"127.0.0.1:{port}",
-            "--workers", str(args.workers), "--worker-class", "gthread", "--threads", "4",
-            "--access-logfile", "/dev/null", "--error-logfile", "-", "--log-level", "warning",
+            # Settings of gunicorn.conf.py, as deployed, except the address, the workers and the log.
+            "--workers", str(args.workers), "--access-logfile", "/dev/null", "--log-level", "warning",
         ],
         cwd=ROOT, env=env, start_new_session=True,
     )  # fmt: skip
     results: dict[str, dict[str, dict[str, str]]] = {}
+    failures: dict[str, list[dict[str, str]]] = {}
     purge_seconds = None
     try:
-        time.sleep(3)
         host = f"http://127.0.0.1:{port}"
+        _wait_until_serving(host)
         work = tempfile.mkdtemp(prefix="retta-load-")
         print("run 1: without the purge", file=sys.stderr)
-        results["alone"] = _run_locust(env, host, args.users, args.seconds, f"{work}/alone")
+        results["alone"], failures["alone"] = _run_locust(env, host, args.users, args.seconds, f"{work}/alone")
         print("run 2: while the purge runs", file=sys.stderr)
         started = time.monotonic()
         purge = subprocess.Popen([PYTHON, "manage.py", "purge_expired"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
-        results["purge"] = _run_locust(env, host, args.users, args.seconds, f"{work}/purge")
+        results["purge"], failures["purge"] = _run_locust(env, host, args.users, args.seconds, f"{work}/purge")
         purge.wait()
         purge_seconds = time.monotonic() - started
     finally:
@@ -165,7 +190,9 @@ def main() -> None:
 
     today = dt.date.today().isoformat()
     print(f"Measured {today} on {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}; ")
-    print(f"gunicorn {args.workers} workers x 4 threads, {args.users} users, {args.seconds} s per run, ")
+    threads = os.environ.get("GUNICORN_THREADS", "4")
+    print(f"gunicorn {args.workers} workers x {threads} threads (gunicorn.conf.py), ", end="")
+    print(f"{args.users} users, {args.seconds} s per run, ")
     print(f"{args.due} due contacts purged during the second run (purge took {purge_seconds:.0f} s).")
     print()
     print("| run, request | req/s | p50 ms | p95 ms | p99 ms | requests | errors |")
@@ -173,6 +200,10 @@ def main() -> None:
     for run, label in (("alone", "no purge"), ("purge", "purge running")):
         for name, stats in results[run].items():
             print(_row(f"{label}: {name}", stats))
+    for run, label in (("alone", "no purge"), ("purge", "purge running")):
+        for failure in failures[run]:
+            request = f"{failure['Method']} {failure['Name']}"
+            print(f"\nerror ({label}): {request}: {failure['Error']} x{failure['Occurrences']}")
 
 
 if __name__ == "__main__":

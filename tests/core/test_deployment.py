@@ -146,3 +146,21 @@ def test_env_example_lists_every_setting_read_from_the_environment():
     read = set(re.findall(r'env(?:\.\w+|_bool|_positive_int|_rate)\(\s*"([A-Z0-9_]+)"', settings_source))
     listed = set(re.findall(r"^#?\s*([A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
     assert read - listed == set(), "add these to .env.example"
+
+
+def _gunicorn_settings(**environment: str) -> dict:
+    import runpy
+    from unittest import mock
+
+    with mock.patch.dict(os.environ, environment):
+        return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+
+def test_gunicorn_settings_are_shared_by_the_image_compose_and_the_load_test():
+    assert (ROOT / "Dockerfile").read_text().count('CMD ["gunicorn", "retta_cs.wsgi:application"]') == 1
+    assert _compose()["services"]["web"]["command"] == ["gunicorn", "retta_cs.wsgi:application"]
+    settings = _gunicorn_settings()
+    assert settings["workers"] == 3 and settings["threads"] == 4 and settings["worker_class"] == "gthread"
+    # Longer than gunicorn's default of 2 s, which reset reused connections under load.
+    assert settings["keepalive"] >= 5
+    assert _gunicorn_settings(WEB_CONCURRENCY="7", GUNICORN_THREADS="2")["workers"] == 7
