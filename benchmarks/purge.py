@@ -141,9 +141,10 @@ def _populate_rows(connection, n: int, files: int, media: Path) -> None:  # type
         cursor.execute(
             """
             INSERT INTO contacts_emailmessage (controller_id, contact_id, message_id, in_reply_to, "references",
-                from_header, to_header, raw, size_bytes, text_body, html_body, parse_problems)
+                from_header, to_header, raw, size_bytes, text_body, html_body, parse_problems, raw_sha256,
+                send_status, send_error, send_attempts)
             SELECT controller_id, id, '', '', '', email, 'asiakaspalvelu@retta.fi', '', 1024,
-                   repeat(md5(id::text), 32), '', ''
+                   repeat(md5(id::text), 32), '', '', '', '', '', 0
             FROM contacts_contact
             """
         )
