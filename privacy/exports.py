@@ -10,6 +10,7 @@ The copy is deleted seven days after it was made (the retention rule of `Request
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -21,6 +22,7 @@ from typing import IO, Any
 
 from django.core.files import File
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -49,6 +51,9 @@ REDACTED = "[redacted]"
 CHUNK = 500
 # Actions that are a consultation of a record (art. 15(1) as read by the CJEU in C-579/21).
 CONSULTATIONS = (AuditAction.VIEW, AuditAction.SEARCH, AuditAction.EXPORT, AuditAction.DOWNLOAD, AuditAction.PLAY)
+# A copy queued or being built without a sign of life for this long lost its task (a worker
+# killed, a broker restarted): the periodic resume queues it again.
+EXPORT_STALLED_AFTER = dt.timedelta(minutes=10)
 
 
 def export_kinds() -> tuple[str, ...]:
@@ -149,7 +154,7 @@ class _Progress:
     def step(self, count: int = 1) -> None:
         self.done += count
         if self.done % 50 == 0 or self.done == self.export.total:
-            RequestExport.objects.filter(pk=self.export.pk).update(progress=self.done)
+            RequestExport.objects.filter(pk=self.export.pk).update(progress=self.done, heartbeat_at=timezone.now())
 
 
 def export_write_zip(*, request: PrivacyRequest, export: RequestExport | None, target: IO[bytes]) -> dict[str, int]:
@@ -335,9 +340,41 @@ def _consultations(request: PrivacyRequest, records: dict[str, list[int]]) -> It
                 }
 
 
-def export_build(*, export_id: int) -> RequestExport:
+def export_claim(*, export_id: int) -> RequestExport | None:
+    """Take a queued copy for building, or one whose builder died. None when there is nothing to
+    do: the copy is ready or failed, gone, or being built by a live worker. A task delivered
+    twice (acknowledged late, queued again by the resume) therefore builds the copy once."""
+    with transaction.atomic():
+        export = (
+            RequestExport.objects.select_for_update(of=("self",))
+            .select_related("request", "request__controller")
+            .filter(pk=export_id)
+            .first()
+        )
+        if export is None or export.status in (ExportStatus.READY, ExportStatus.FAILED):
+            return None
+        now = timezone.now()
+        alive = export.heartbeat_at is not None and export.heartbeat_at > now - EXPORT_STALLED_AFTER
+        if export.status == ExportStatus.BUILDING and alive:
+            return None
+        export.status, export.heartbeat_at, export.progress = ExportStatus.BUILDING, now, 0
+        export.save(update_fields=["status", "heartbeat_at", "progress"])
+    return export
+
+
+def exports_stalled() -> list[int]:
+    """Copies whose task was lost: queued, or being built, with no sign of life for a while."""
+    cutoff = timezone.now() - EXPORT_STALLED_AFTER
+    silent = Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff)
+    stalled = RequestExport.objects.filter(status__in=[ExportStatus.QUEUED, ExportStatus.BUILDING]).filter(silent)
+    return list(stalled.order_by("pk").values_list("pk", flat=True))
+
+
+def export_build(*, export_id: int) -> RequestExport | None:
     """The task's work: build the ZIP, store it, complete the request and write its letter."""
-    export = RequestExport.objects.select_related("request", "request__controller").get(pk=export_id)
+    export = export_claim(export_id=export_id)
+    if export is None:
+        return None
     request = export.request
     require_identity_checked(request)
     try:

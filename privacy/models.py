@@ -314,6 +314,8 @@ class RequestExport(ControllerScopedModel):
     size_bytes = models.PositiveBigIntegerField(_("size in bytes"), default=0)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Written while the copy is built: a build without a recent sign of life died with its worker.
+    heartbeat_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -14,3 +14,13 @@ def build_request_export(export_id: int) -> None:
 
     with unscoped():
         export_build(export_id=export_id)
+
+
+@shared_task(name="privacy.resume_stalled_exports")
+def resume_stalled_exports() -> None:
+    """Periodic: queue again the copies whose task was lost; the claim builds each only once."""
+    from privacy.exports import exports_stalled
+
+    with unscoped():
+        for export_id in exports_stalled():
+            build_request_export.delay(export_id)
