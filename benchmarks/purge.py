@@ -230,7 +230,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="contacts (default 1,000,000)")
     parser.add_argument("--files", type=int, default=1000, help="due emails with a raw file in storage")
-    parser.add_argument("--window", type=int, default=10_000, help="ids per window (RETENTION_PURGE_WINDOW)")
+    parser.add_argument("--window", type=int, default=4_000, help="ids per window (RETENTION_PURGE_WINDOW)")
     args = parser.parse_args()
     base = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/")
     work = Path(tempfile.mkdtemp(prefix="retta-bench-purge-"))

@@ -311,7 +311,7 @@ RETENTION_AUDIT_EVENT_DAYS = env_positive_int("RETENTION_AUDIT_EVENT_DAYS", 2 * 
 RETENTION_EXPORT_DAYS = env_positive_int("RETENTION_EXPORT_DAYS", 7)
 # The purge: rows per keyset window (one short transaction each), and the seconds one purge task
 # works before handing over to a continuation task (well under the broker's visibility timeout).
-RETENTION_PURGE_WINDOW = env_positive_int("RETENTION_PURGE_WINDOW", 10_000)
+RETENTION_PURGE_WINDOW = env_positive_int("RETENTION_PURGE_WINDOW", 4_000)
 RETENTION_PURGE_TASK_SECONDS = env_positive_int("RETENTION_PURGE_TASK_SECONDS", 600)
 # Files in storage that no row refers to are swept once older than this (a day).
 RETENTION_ORPHAN_FILE_HOURS = env_positive_int("RETENTION_ORPHAN_FILE_HOURS", 24)
