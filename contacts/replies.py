@@ -26,6 +26,7 @@ from contacts.models import Channel, Contact, Direction, EmailMessage, Mailbox, 
 from contacts.services import contact_record
 from core.audit import audit_log
 from core.models import AuditAction, AuditPurpose
+from core.queueing import enqueue_committed
 from core.scoping import unscoped
 
 logger = logging.getLogger(__name__)
@@ -120,9 +121,11 @@ def reply_create(*, contact: Contact, agent: Any, body: str) -> Contact:
 
 
 def reply_send_enqueue(*, email_message_id: int) -> None:
+    """Queue the send of a committed reply. A broker that cannot be reached does not fail the
+    agent's request: the reply waits PENDING and replies_resend_unsent queues it again."""
     from contacts.tasks import reply_send_task
 
-    reply_send_task.delay(email_message_id)
+    enqueue_committed(reply_send_task, args=(email_message_id,))
 
 
 def reply_send(*, email_message_id: int) -> SendStatus | None:
@@ -140,6 +143,9 @@ def reply_send(*, email_message_id: int) -> SendStatus | None:
             return None  # erased meanwhile, or not an outbound message: nothing to send
         if message.send_status == SendStatus.SENT:
             return SendStatus.SENT
+        if message.send_attempts >= settings.REPLY_SEND_MAX_ATTEMPTS:
+            # Retries and the periodic resend may overlap; the attempts are bounded here, once.
+            return SendStatus.FAILED
         outgoing = _outgoing(message=message, subject=message.contact.subject, body=message.text_body)
         message.send_attempts += 1
         try:

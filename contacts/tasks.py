@@ -29,8 +29,10 @@ def reply_send_task(self: Any, email_message_id: int) -> None:
 
 
 def reply_retry_delay(retries: int) -> int:
-    """Seconds before the next attempt: 30 s, doubling, at most an hour."""
-    return min(30 * 2**retries, 3600)
+    """Seconds before the next attempt: 30 s, doubling, at most half an hour. A worker holds a
+    delayed task unacknowledged until it runs: the delay stays well under the broker's visibility
+    timeout (an hour by default), or Redis would deliver the waiting task a second time."""
+    return min(30 * 2**retries, 1800)
 
 
 @shared_task(acks_late=True, task_reject_on_worker_lost=True)

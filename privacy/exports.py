@@ -31,6 +31,7 @@ from core.audit import audit_log
 from core.errors import Conflict
 from core.models import AuditAction, AuditEvent, AuditPurpose
 from core.personal_data import LegalBasis, PersonalDataType, Purpose, registry
+from core.queueing import enqueue_committed
 from privacy.discovery import records_with_dependents
 from privacy.letters import letter_generate, retention_periods
 from privacy.models import (
@@ -95,7 +96,7 @@ def export_start(*, request: PrivacyRequest, actor: Any) -> RequestExport:
     )
     from privacy.tasks import build_request_export
 
-    transaction.on_commit(lambda: build_request_export.delay(export.pk))
+    transaction.on_commit(lambda: enqueue_committed(build_request_export, args=(export.pk,)))
     return export
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from core.audit import audit_log
 from core.models import AuditAction, AuditPurpose
+from core.queueing import enqueue_committed
 from retention.models import PurgeRun, PurgeTrigger
 from retention.purge import purge_run_begin
 
@@ -35,5 +36,5 @@ def purge_run_request(*, user: Any, dry_run: bool, now: dt.datetime | None = Non
         obj=run,
         details={"dry_run": run.dry_run, "requested": True},
     )
-    transaction.on_commit(lambda: purge_expired.delay(run_id=run.pk))
+    transaction.on_commit(lambda: enqueue_committed(purge_expired, kwargs={"run_id": run.pk}))
     return run

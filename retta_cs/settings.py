@@ -276,7 +276,11 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_positive_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_positive_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+    # A broker host that drops packets must not hang a request that queues a task.
+    "socket_connect_timeout": 5,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -295,6 +299,8 @@ CACHES = {
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="asiakaspalvelu@retta.fi")
+# Replies are sent while their row is locked: a hung SMTP server is a recorded failure, retried.
+EMAIL_TIMEOUT = env_positive_int("EMAIL_TIMEOUT", 30)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Replies to customers: sending attempts (exponential backoff) before a reply stays "failed".
 REPLY_SEND_MAX_ATTEMPTS = env_positive_int("REPLY_SEND_MAX_ATTEMPTS", 8)

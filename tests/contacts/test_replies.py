@@ -128,11 +128,34 @@ def test_a_reply_that_keeps_failing_stays_failed_with_its_error(
     assert replies_unsent() == []  # attempts used up: shown as failed, not retried forever
 
 
+def test_an_overlapping_retry_never_sends_past_the_attempt_limit(
+    incoming, agent, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    """The periodic resend may queue a reply whose own retry is still waiting: the limit holds."""
+    from django.core.mail.backends.locmem import EmailBackend
+
+    settings.REPLY_SEND_MAX_ATTEMPTS = 2
+    attempts = []
+
+    def down(self, messages):  # type: ignore[no-untyped-def]
+        attempts.append(1)
+        raise ConnectionRefusedError("smtp down")
+
+    monkeypatch.setattr(EmailBackend, "send_messages", down)
+    with django_capture_on_commit_callbacks(execute=True):
+        reply = reply_create(contact=incoming, agent=agent, body="Vastaus")
+    message = EmailMessage.objects.get(contact=reply)
+
+    assert reply_send(email_message_id=message.pk) == SendStatus.FAILED  # a late duplicate task
+    message.refresh_from_db()
+    assert len(attempts) == 2 and message.send_attempts == 2
+
+
 def test_the_task_has_the_delivery_guarantees_and_backs_off():
     from contacts.tasks import reply_retry_delay, reply_send_task
 
     assert reply_send_task.acks_late is True and reply_send_task.reject_on_worker_lost is True
-    assert [reply_retry_delay(n) for n in range(4)] == [30, 60, 120, 240] and reply_retry_delay(20) == 3600
+    assert [reply_retry_delay(n) for n in range(4)] == [30, 60, 120, 240] and reply_retry_delay(20) == 1800
 
 
 def test_with_a_broker_a_failure_is_retried_later_by_the_worker(incoming, agent, monkeypatch):
@@ -150,6 +173,42 @@ def test_with_a_broker_a_failure_is_retried_later_by_the_worker(incoming, agent,
     with pytest.raises(Retry):
         tasks.reply_send_task.run(message.pk)
     assert scheduled == {"countdown": 30}
+
+
+def _broker_down(monkeypatch):  # type: ignore[no-untyped-def]
+    """Queueing fails as kombu fails when Redis refuses connections, after its retries."""
+    from kombu.exceptions import OperationalError
+
+    from contacts.tasks import reply_send_task
+
+    def refused(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(reply_send_task, "apply_async", refused)
+
+
+def test_a_reply_saved_while_the_broker_is_down_waits_pending_for_the_resend(
+    incoming, agent, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    _broker_down(monkeypatch)
+    with caplog.at_level("WARNING", logger="contacts.replies"), django_capture_on_commit_callbacks(execute=True):
+        reply = reply_create(contact=incoming, agent=agent, body="Vastaus")  # no exception reaches the caller
+    message = EmailMessage.objects.get(contact=reply)
+    assert message.send_status == SendStatus.PENDING and message.send_attempts == 0 and mail.outbox == []
+    assert replies_unsent() == [message.pk]  # the periodic resend queues it again
+    assert f"reply_send_task for {message.pk} failed" in caplog.text
+    assert "maija@example.fi" not in caplog.text and "Vastaus" not in caplog.text
+
+
+def test_the_agent_gets_no_error_page_while_the_broker_is_down(
+    web_as, agent, incoming, monkeypatch, django_capture_on_commit_callbacks
+):
+    _broker_down(monkeypatch)
+    url = reverse("contacts:contact_reply", args=[incoming.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = web_as(agent).post(url, {"body": "Huoltomies tulee."})
+    assert response.status_code == 302 and response["Location"] == url
+    assert EmailMessage.objects.get(contact__direction="outbound").send_status == SendStatus.PENDING
 
 
 def test_a_call_cannot_be_answered_by_email(isannointi, agent):
