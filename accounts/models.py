@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractUser
-from django.db import models
+from django.contrib.auth.models import AbstractUser, Group
+from django.db import connection, models
 from django.utils.translation import gettext_lazy as _
 
 
@@ -24,10 +24,34 @@ class User(AbstractUser):
         """The controllers this user may see (P1). Everything else answers 404."""
         if not self.is_active:
             return []
-        cached = getattr(self, "_controller_id_list", None)
+        return list(self._access()[1])
+
+    def group_names(self) -> frozenset[str]:
+        """The names of this user's groups (core.roles reads the roles among them)."""
+        return self._access()[0]
+
+    def _access(self) -> tuple[frozenset[str], tuple[int, ...]]:
+        # Every request needs both the roles and the controllers: one query, kept on the instance
+        # (a request has its own user instance).
+        cached = getattr(self, "_access_cache", None)
         if cached is None:
-            cached = list(self.memberships.values_list("controller_id", flat=True))
-            self._controller_id_list = cached
+            groups = Group._meta.db_table
+            user_groups = User.groups.through._meta.db_table
+            memberships = Membership._meta.db_table
+            # Table names from the models' own metadata; the user id is a parameter.
+            statement = (
+                f"SELECT g.name, CAST(NULL AS BIGINT) FROM {groups} g "  # nosec  # noqa: S608
+                f"JOIN {user_groups} ug ON ug.group_id = g.id WHERE ug.user_id = %s "
+                f"UNION ALL SELECT NULL, m.controller_id FROM {memberships} m WHERE m.user_id = %s"
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(statement, [self.pk, self.pk])
+                rows = cursor.fetchall()
+            cached = (
+                frozenset(name for name, _controller in rows if name is not None),
+                tuple(sorted(controller for _name, controller in rows if controller is not None)),
+            )
+            self._access_cache = cached
         return cached
 
 

@@ -74,7 +74,10 @@ class AuditEvent(models.Model):
     """
 
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
-    # PROTECT: staff accounts with a history are deactivated, never deleted.
+    # PROTECT: staff accounts with a history are deactivated, never deleted. Both references
+    # are kept by Django's PROTECT (users and controllers are never deleted in SQL) rather than
+    # by database constraints: a constraint checks each inserted row with a trigger, which
+    # doubled the cost of the one INSERT a list page writes (docs/benchmarks.md, Contacts).
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -82,12 +85,20 @@ class AuditEvent(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("actor"),
+        db_constraint=False,
     )
     actor_kind = models.CharField(_("actor kind"), max_length=20, default="user")
     action = models.CharField(_("action"), max_length=30, choices=AuditAction.choices)
     purpose = models.CharField(_("purpose"), max_length=30, choices=AuditPurpose.choices)
     controller = models.ForeignKey(
-        Controller, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("controller")
+        Controller,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("controller"),
+        db_constraint=False,
+        db_index=False,  # core_audit_controller_idx (controller, -at) serves it
     )
     object_type = models.CharField(_("object type"), max_length=60, blank=True)
     object_id = models.CharField(_("object id"), max_length=64, blank=True)

@@ -28,12 +28,7 @@ PRIVILEGED_ROLES = frozenset({Role.DPO, Role.ADMIN})
 def user_roles(user: Any) -> frozenset[str]:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return frozenset()
-    cached = getattr(user, "_retta_roles", None)
-    if cached is None:
-        names = set(user.groups.values_list("name", flat=True))
-        cached = frozenset(name for name in names if name in Role.values)
-        user._retta_roles = cached
-    return cached
+    return frozenset(name for name in user.group_names() if name in Role.values)
 
 
 def has_role(user: Any, *roles: str) -> bool:

@@ -118,3 +118,13 @@ def test_a_page_of_events_refuses_free_text_details(agent, isannointi):
             objects=[make_contact(isannointi)],
             details={"q": "Maija Meikäläinen"},
         )
+
+
+def test_a_user_with_audit_events_cannot_be_deleted(agent, isannointi):
+    # The references of an event are kept by PROTECT, not by a database constraint.
+    from django.db.models import ProtectedError
+
+    audit_log(actor=agent, action=AuditAction.VIEW, purpose=AuditPurpose.CUSTOMER_SERVICE, controller=isannointi)
+    with pytest.raises(ProtectedError):
+        agent.delete()
+    assert AuditEvent.objects.filter(actor=agent).count() == 1
