@@ -29,7 +29,7 @@ from complaints.models import (
     RecipientType,
 )
 from contacts.models import Contact, Customer, Task
-from core.api import AuditedListMixin, AuditedRetrieveMixin
+from core.api import AuditedListMixin, AuditedRetrieveMixin, UserControllerField
 from core.filters import IdFilter, UtcIsoDateTimeFilter
 from core.models import AuditPurpose, Controller
 from core.pagination import BigListPagination, StandardPagination
@@ -53,19 +53,6 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
         if self.context.get("request") is None:  # schema generation: no user, no scope
             return self.scoped_model.all_controllers.none()
         return self.scoped_model.objects.all()
-
-
-class UserControllerField(serializers.SlugRelatedField):
-    """A controller of the requesting user, by slug."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(slug_field="slug", queryset=Controller.objects.none(), **kwargs)
-
-    def get_queryset(self) -> Any:
-        request = self.context.get("request")
-        if request is None:  # schema generation
-            return Controller.objects.none()
-        return Controller.objects.filter(pk__in=request.user.controller_ids())
 
 
 def _controller_or_only_one(attrs: dict[str, Any], request: Request) -> Controller:

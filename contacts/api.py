@@ -25,7 +25,7 @@ from contacts.identifiers import (
     normalise_phone_or_blank,
 )
 from contacts.models import Channel, Contact, Customer, CustomerEmail, CustomerPhone, Task, TaskStatus
-from core.api import AuditedListMixin, AuditedRetrieveMixin
+from core.api import AuditedListMixin, AuditedRetrieveMixin, UserControllerField
 from core.audit import audit_log
 from core.filters import MAX_ID, IdFilter, UtcIsoDateTimeFilter
 from core.models import AuditAction, AuditPurpose, Controller
@@ -48,19 +48,6 @@ def _placeholder(key: str, value: Any) -> Any:
 def sees_restricted_content(user: Any) -> bool:
     """Only the DPO, who handles the restriction, sees a restricted contact's personal values."""
     return has_role(user, Role.DPO)
-
-
-class ControllerField(serializers.SlugRelatedField):
-    """A controller by slug, limited to those granted to the requesting user (P1)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(slug_field="slug", **kwargs)
-
-    def get_queryset(self) -> Any:
-        request = self.context.get("request")
-        if request is None:
-            return Controller.objects.none()
-        return Controller.objects.filter(pk__in=request.user.controller_ids())
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -100,7 +87,7 @@ def _same_controller(attrs: dict[str, Any], controller: Controller, *names: str)
 
 
 class ContactSerializer(serializers.ModelSerializer):
-    controller = ControllerField(required=False)
+    controller = UserControllerField(required=False)
     occurred_at = serializers.DateTimeField(required=False)
     email = serializers.CharField(max_length=254, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
@@ -284,7 +271,7 @@ class ContactViewSet(
 
 # -- customers -----------------------------------------------------------------------------------
 class CustomerSerializer(serializers.ModelSerializer):
-    controller = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    controller = UserControllerField(read_only=True)
     emails = serializers.SerializerMethodField()
     phones = serializers.SerializerMethodField()
 
@@ -379,7 +366,7 @@ class AssigneeField(serializers.SlugRelatedField):
 
 
 class TaskSerializer(serializers.ModelSerializer):
-    controller = ControllerField(required=False)
+    controller = UserControllerField(required=False)
     customer = ScopedPrimaryKeyField(Customer, required=False, allow_null=True)
     assignee = AssigneeField(required=False, allow_null=True)
 

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import BaseParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -26,6 +26,7 @@ from contacts.ingestion import (
     mailbox_controller_for,
 )
 from contacts.models import ChatAuthor, Direction
+from core.api import UserControllerField
 from core.models import Controller
 from core.roles import INBOUND_THROTTLE_SCOPE, HasRole, Role
 from core.selectors import controllers_of
@@ -49,22 +50,6 @@ class RawEmailParser(BaseParser):
                 _("The message is too large: more than %(limit)s bytes.") % {"limit": limit},
             )
         return raw
-
-
-@extend_schema_field(OpenApiTypes.STR)
-class ControllerField(serializers.SlugRelatedField):
-    """A controller by slug, among those granted to the requesting integration account."""
-
-    default_error_messages = {"does_not_exist": _("Unknown controller, or not one of yours: %(value)s.")}
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(slug_field="slug", **kwargs)
-
-    def get_queryset(self) -> Any:
-        request = self.context.get("request")
-        if request is None:
-            return Controller.objects.none()
-        return controllers_of(request.user)
 
 
 def _validate_phone(value: str) -> str:
@@ -102,7 +87,9 @@ def _result_response(result: IngestResult) -> Response:
 
 
 class InboundEmailQuerySerializer(serializers.Serializer):
-    controller = ControllerField(required=False, help_text=_("Slug; by default the mailbox of a recipient decides."))
+    controller = UserControllerField(
+        required=False, help_text=_("Slug; by default the mailbox of a recipient decides.")
+    )
 
 
 INBOUND_PERMISSIONS = [HasRole.for_roles(write=[Role.INTEGRATION])]
@@ -167,7 +154,7 @@ class ChatLineSerializer(serializers.Serializer):
 
 class InboundChatSerializer(serializers.Serializer):
     session_id = serializers.CharField(max_length=100)
-    controller = ControllerField()
+    controller = UserControllerField()
     started_at = serializers.DateTimeField()
     visitor = ChatVisitorSerializer(required=False)
     messages = ChatLineSerializer(many=True, max_length=5000)
@@ -205,7 +192,7 @@ class InboundChatView(APIView):
 
 
 class InboundCallSerializer(serializers.Serializer):
-    controller = ControllerField()
+    controller = UserControllerField()
     started_at = serializers.DateTimeField()
     direction = serializers.ChoiceField(choices=Direction.choices)
     phone = serializers.CharField(max_length=40, validators=[_validate_phone])

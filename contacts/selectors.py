@@ -30,12 +30,11 @@ MATCHES_NOTHING = Q(pk__in=[])
 
 
 def contacts_visible() -> QuerySet[Contact]:
-    """Contacts of the active scope, with what a list row shows, in one query."""
-    return (
-        Contact.objects.select_related("controller")
-        .annotate(has_recording=Exists(CallRecording.all_controllers.filter(contact=OuterRef("pk"))))
-        .order_by("-occurred_at", "-id")
-    )
+    """Contacts of the active scope with `has_recording`, newest first. Pages showing the
+    controller's name select it; the API shows its slug from the user's own controller list."""
+    return Contact.objects.annotate(
+        has_recording=Exists(CallRecording.all_controllers.filter(contact=OuterRef("pk")))
+    ).order_by("-occurred_at", "-id")
 
 
 def contact_search_q(term: str) -> Q:
@@ -70,7 +69,7 @@ def contact_detail(*, pk: int) -> Contact:
     """One contact with its email, attachments, recording and chat, for the contact page."""
     queryset = (
         contacts_visible()
-        .select_related("customer", "task", "task__assignee", "agent", "email_message")
+        .select_related("controller", "customer", "task", "task__assignee", "agent", "email_message")
         .prefetch_related("email_message__attachments", "chat_messages")
     )
     return get_scoped_or_404(queryset, pk=pk)

@@ -70,7 +70,7 @@ def _audit_shown(request: HttpRequest, rows: list[Any], *, action: str = AuditAc
 @require_GET
 def contact_list(request: HttpRequest) -> HttpResponse:
     form = ContactFilterForm(request.GET or None, user=request.user)
-    contacts = selectors.contacts_visible()
+    contacts = selectors.contacts_visible().select_related("controller")
     if form.is_bound:
         contacts = form.filter(contacts) if form.is_valid() else contacts.none()
     page = _list_page(request, contacts)

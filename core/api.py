@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -16,6 +18,40 @@ from core.models import AuditAction, AuditEvent, AuditPurpose, Controller
 from core.pagination import BigListPagination, StandardPagination
 from core.roles import HasRole, IntegrationOnlyInbound, Role
 from core.selectors import audit_events_visible_to, controllers_of
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class UserControllerField(serializers.SlugRelatedField):
+    """A controller by slug, among those granted to the requesting user (P1).
+
+    Written, it accepts only the user's own controllers. Read, it answers the slug from the
+    user's controller list (loaded once per request with the roles), so a list of records needs
+    no join to the controller table: every record shown belongs to one of those controllers.
+    """
+
+    default_error_messages = {"does_not_exist": _("Unknown controller, or not one of yours: {value}.")}
+
+    def __init__(self, **kwargs: Any) -> None:
+        if not kwargs.get("read_only"):
+            kwargs.setdefault("queryset", Controller.objects.none())
+        super().__init__(slug_field="slug", **kwargs)
+
+    def get_queryset(self) -> Any:
+        request = self.context.get("request")
+        if request is None:  # schema generation
+            return Controller.objects.none()
+        return controllers_of(request.user)
+
+    def use_pk_only_optimization(self) -> bool:
+        return True
+
+    def to_representation(self, value: Any) -> str:
+        request = self.context.get("request")
+        slugs = request.user.controller_slugs() if request is not None else {}
+        slug = slugs.get(value.pk)
+        if slug is None:  # shown outside a request, or by a job
+            slug = Controller.objects.values_list("slug", flat=True).get(pk=value.pk)
+        return slug
 
 
 class AuditedListMixin:
@@ -83,7 +119,7 @@ class ControllerViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
-    controller = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    controller = UserControllerField(read_only=True)
     actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:

@@ -25,11 +25,10 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.models import Controller
+from core.api import UserControllerField
 from core.pagination import StandardPagination
 from core.personal_data import registry
 from core.roles import HasRole, Role
-from core.selectors import controllers_of
 from privacy import discovery, execution, exports, selectors, services
 from privacy.models import (
     IdentityMethod,
@@ -45,14 +44,6 @@ from privacy.models import (
 )
 
 
-class _ControllerField(serializers.SlugRelatedField):
-    def get_queryset(self) -> Any:
-        request = self.context.get("request")
-        if request is None:
-            return Controller.objects.none()
-        return controllers_of(request.user)
-
-
 class ExportSerializer(serializers.ModelSerializer):
     class Meta:
         model = RequestExport
@@ -60,7 +51,7 @@ class ExportSerializer(serializers.ModelSerializer):
 
 
 class PrivacyRequestSerializer(serializers.ModelSerializer):
-    controller = _ControllerField(slug_field="slug")
+    controller = UserControllerField()
     emails = serializers.ListField(child=serializers.CharField(max_length=254), required=False, write_only=True)
     phones = serializers.ListField(child=serializers.CharField(max_length=40), required=False, write_only=True)
     from_contact = serializers.IntegerField(required=False, write_only=True, min_value=1)
