@@ -53,11 +53,8 @@ class SecurityHeadersMiddleware:
 def user_controller_ids(user: object) -> frozenset[int]:
     if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
         return frozenset()
-    cached = getattr(user, "_retta_controller_ids", None)
-    if cached is None:
-        cached = frozenset(user.controller_ids())  # type: ignore[attr-defined]
-        user._retta_controller_ids = cached  # type: ignore[attr-defined]
-    return cached
+    # The user loads its controllers once per request (accounts.User._access).
+    return frozenset(user.controller_slugs())  # type: ignore[attr-defined]
 
 
 class ControllerScopeMiddleware:
