@@ -9,34 +9,15 @@ from django.db.models import Q
 from rest_framework.authtoken.models import Token
 
 from accounts.models import Membership, User
+from core.access import model_permissions
 from core.models import Controller
 from core.roles import Role
 
-# What each role may do, as Django model permissions (DESIGN.md, Roles). An app label alone
-# means every model of the app; the checks in views and the API use core.roles.
-ROLE_PERMISSIONS: dict[str, Sequence[tuple[str, Sequence[str]]]] = {
-    Role.AGENT: [("contacts", ("view", "add", "change")), ("complaints", ("view", "add"))],
-    Role.COMPLAINTS: [("contacts", ("view",)), ("complaints", ("view", "add", "change"))],
-    Role.DPO: [
-        ("contacts", ("view",)),
-        ("complaints", ("view", "add", "change")),
-        ("privacy", ("view", "add", "change", "delete")),
-        ("retention", ("view", "add", "change")),
-        ("core", ("view",)),
-    ],
-    Role.ADMIN: [
-        ("accounts", ("view", "add", "change")),
-        ("django_celery_beat", ("view", "add", "change", "delete")),
-        # Configuration only: the customer-service mailboxes, not the contacts app's personal data.
-        ("contacts.mailbox", ("view", "add", "change", "delete")),
-    ],
-    Role.INTEGRATION: [("contacts", ("add",))],
-}
-
 
 def roles_sync(*, using: str = "default") -> None:
-    """Create a group per role and give it exactly the permissions of ROLE_PERMISSIONS."""
-    for role, grants in ROLE_PERMISSIONS.items():
+    """Create a group per role and give it exactly the model permissions the role matrix
+    (core.access) grants it: the admin shows administrators what the matrix allows them."""
+    for role, grants in model_permissions().items():
         group, _created = Group.objects.using(using).get_or_create(name=role)
         condition = Q(pk__in=[])
         for target, actions in grants:

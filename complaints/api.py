@@ -29,15 +29,11 @@ from complaints.models import (
     RecipientType,
 )
 from contacts.models import Contact, Customer, Task
+from core.access import Action, Area, AreaPermission
 from core.api import AuditedListMixin, AuditedRetrieveMixin, UserControllerField
 from core.filters import IdFilter, UtcIsoDateTimeFilter
 from core.models import AuditPurpose, Controller
 from core.pagination import BigListPagination, StandardPagination
-from core.roles import HasRole, Role
-
-HANDLERS = [Role.COMPLAINTS, Role.DPO]
-# DESIGN.md, Roles: agents create complaints and disclosures; handlers and the DPO read and write.
-CREATE_ROLES = [Role.AGENT, Role.COMPLAINTS, Role.DPO]
 
 
 class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
@@ -183,9 +179,8 @@ class ComplaintViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_permissions(self) -> list[Any]:
-        if self.action == "create":
-            return [HasRole.for_roles(write=CREATE_ROLES)()]
-        return [HasRole.for_roles(read=HANDLERS, write=HANDLERS)()]
+        write = Action.CREATE if self.action == "create" else Action.CHANGE
+        return [AreaPermission.for_area(Area.COMPLAINTS, write=write)()]
 
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
@@ -270,9 +265,7 @@ class DisclosureViewSet(AuditedListMixin, mixins.ListModelMixin, mixins.CreateMo
     filterset_class = DisclosureFilter
 
     def get_permissions(self) -> list[Any]:
-        if self.action == "create":
-            return [HasRole.for_roles(write=CREATE_ROLES)()]
-        return [HasRole.for_roles(read=HANDLERS)()]
+        return [AreaPermission.for_area(Area.DISCLOSURES, write=Action.CREATE)()]
 
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
@@ -357,7 +350,7 @@ class LegalHoldViewSet(AuditedListMixin, mixins.ListModelMixin, mixins.CreateMod
     audit_purpose = AuditPurpose.LEGAL_CLAIMS
     pagination_class = StandardPagination
     filterset_class = LegalHoldFilter
-    permission_classes = [HasRole.for_roles(read=[Role.DPO], write=[Role.DPO])]
+    permission_classes = [AreaPermission.for_area(Area.DATA_PROTECTION)]
 
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):

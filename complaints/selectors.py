@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from complaints.models import Complaint, ComplaintEvent, Disclosure, LegalHold
 from contacts.models import Contact
-from core.roles import Role
+from core.access import Action, Area
+from core.selectors import staff_with_access
 
 
 def complaint_queue() -> QuerySet[Complaint]:
@@ -93,15 +94,4 @@ def legal_holds() -> QuerySet[LegalHold]:
 
 def complaint_handlers(controller_ids: list[int]) -> QuerySet:
     """Users who may handle complaints of these controllers (for the handler filter)."""
-    from django.contrib.auth import get_user_model
-
-    return (
-        get_user_model()
-        .objects.filter(
-            is_active=True,
-            groups__name__in=[Role.COMPLAINTS, Role.DPO],
-            memberships__controller_id__in=controller_ids,
-        )
-        .distinct()
-        .order_by("username")
-    )
+    return staff_with_access(Area.COMPLAINTS, Action.CHANGE, controller_ids=controller_ids)

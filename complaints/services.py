@@ -36,10 +36,10 @@ from complaints.models import (
 )
 from contacts.identifiers import normalise_email, normalise_phone
 from contacts.models import Contact, Customer, Task
+from core.access import Action, Area, can
 from core.audit import audit_log
 from core.errors import Conflict
 from core.models import AuditAction, AuditPurpose, Controller
-from core.roles import Role, has_role
 
 S = ComplaintStatus
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -49,8 +49,6 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     S.CLOSED: frozenset(),
     S.WITHDRAWN: frozenset(),
 }
-# Roles that handle complaints: only they may be a complaint's handler.
-HANDLER_ROLES = (Role.COMPLAINTS, Role.DPO)
 
 
 def allowed_transitions(status: str) -> list[str]:
@@ -186,7 +184,7 @@ def complaint_transition(*, complaint: Complaint, to: str, actor: Any, note: str
 def _check_handler(complaint: Complaint, handler: Any) -> None:
     if handler is None:
         return
-    if complaint.controller_id not in handler.controller_ids() or not has_role(handler, *HANDLER_ROLES):
+    if complaint.controller_id not in handler.controller_ids() or not can(handler, Area.COMPLAINTS, Action.CHANGE):
         raise ValidationError({"handler": _("The handler must be a complaint handler of this controller.")})
 
 

@@ -30,14 +30,12 @@ from complaints.forms import (
 from complaints.holds import holds_for
 from complaints.models import Complaint, LegalHold
 from contacts.models import Contact, Task
+from core.access import Action, Area, access_required, can
 from core.audit import audit_log, audit_log_many
 from core.errors import Conflict
 from core.models import AuditAction, AuditPurpose
-from core.roles import Role, has_role, role_required
 from core.scoping import get_scoped_or_404
 
-HANDLERS = (Role.COMPLAINTS, Role.DPO)
-CREATORS = (Role.AGENT, Role.COMPLAINTS, Role.DPO)
 PAGE_SIZE = 50
 
 
@@ -68,7 +66,7 @@ def _scoped_one(model: type, pk: int | None, form: Any, field: str) -> Any:
 # -- the queue ---------------------------------------------------------------------------------
 
 
-@role_required(*HANDLERS)
+@access_required(Area.COMPLAINTS)
 def queue(request: HttpRequest) -> HttpResponse:
     """Open complaints and feedback, oldest first, with the handlers' filters."""
     form = QueueFilterForm(request.GET or None, user=request.user)
@@ -99,7 +97,7 @@ def _complaint_page(request: HttpRequest, complaint: Complaint, **forms: Any) ->
     return render(request, "complaints/complaint_detail.html", context, status=status)
 
 
-@role_required(*HANDLERS)
+@access_required(Area.COMPLAINTS)
 def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     complaint = selectors.complaint_detail(pk)
     audit_log(actor=request.user, action=AuditAction.VIEW, purpose=AuditPurpose.COMPLAINT_HANDLING, obj=complaint)
@@ -107,7 +105,7 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*HANDLERS)
+@access_required(Area.COMPLAINTS, Action.CHANGE)
 def complaint_assign_to_me(request: HttpRequest, pk: int) -> HttpResponse:
     complaint = selectors.complaint_detail(pk)
     try:
@@ -120,7 +118,7 @@ def complaint_assign_to_me(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*HANDLERS)
+@access_required(Area.COMPLAINTS, Action.CHANGE)
 def complaint_transition(request: HttpRequest, pk: int) -> HttpResponse:
     complaint = selectors.complaint_detail(pk)
     form = TransitionForm(request.POST, allowed=services.allowed_transitions(complaint.status))
@@ -138,7 +136,7 @@ def complaint_transition(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*HANDLERS)
+@access_required(Area.COMPLAINTS, Action.CHANGE)
 def complaint_note(request: HttpRequest, pk: int) -> HttpResponse:
     complaint = selectors.complaint_detail(pk)
     form = NoteForm(request.POST)
@@ -155,7 +153,7 @@ def complaint_note(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*HANDLERS)
+@access_required(Area.COMPLAINTS, Action.CHANGE)
 def complaint_resolution(request: HttpRequest, pk: int) -> HttpResponse:
     complaint = selectors.complaint_detail(pk)
     form = ResolutionForm(request.POST)
@@ -175,12 +173,12 @@ def complaint_resolution(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _after_create(request: HttpRequest, complaint: Complaint) -> HttpResponse:
     messages.success(request, _("Complaint %(number)s was recorded.") % {"number": complaint.pk})
-    if has_role(request.user, *HANDLERS):
+    if can(request.user, Area.COMPLAINTS):
         return redirect("complaints:complaint_detail", pk=complaint.pk)
     return redirect("core:home")
 
 
-@role_required(*CREATORS)
+@access_required(Area.COMPLAINTS, Action.CREATE)
 def complaint_create(request: HttpRequest) -> HttpResponse:
     form = ComplaintForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -200,7 +198,7 @@ def complaint_create(request: HttpRequest) -> HttpResponse:
     return render(request, "complaints/complaint_form.html", {"form": form}, status=400 if form.errors else 200)
 
 
-@role_required(*CREATORS)
+@access_required(Area.COMPLAINTS, Action.CREATE)
 def complaint_from_contact(request: HttpRequest, contact_pk: int) -> HttpResponse:
     """Turn this contact into a complaint: the contact and its task linked, the complainant its
     customer (the contacts page links here)."""
@@ -233,7 +231,7 @@ def complaint_from_contact(request: HttpRequest, contact_pk: int) -> HttpRespons
 # -- disclosures -------------------------------------------------------------------------------
 
 
-@role_required(*HANDLERS)
+@access_required(Area.DISCLOSURES)
 def disclosure_list(request: HttpRequest) -> HttpResponse:
     disclosures = selectors.disclosure_log()
     complaint = request.GET.get("complaint", "")
@@ -245,7 +243,7 @@ def disclosure_list(request: HttpRequest) -> HttpResponse:
     return render(request, "complaints/disclosure_list.html", {"page": page, "rows": rows})
 
 
-@role_required(*CREATORS)
+@access_required(Area.DISCLOSURES, Action.CREATE)
 def disclosure_create(request: HttpRequest) -> HttpResponse:
     initial = {"complaint": request.GET.get("complaint")} if request.GET.get("complaint", "").isdigit() else {}
     form = DisclosureForm(request.POST or None, user=request.user, initial=initial)
@@ -270,9 +268,9 @@ def disclosure_create(request: HttpRequest) -> HttpResponse:
                 _form_errors(form, error)
             else:
                 messages.success(request, _("The disclosure was logged."))
-                if complaint is not None and has_role(request.user, *HANDLERS):
+                if complaint is not None and can(request.user, Area.COMPLAINTS):
                     return redirect("complaints:complaint_detail", pk=complaint.pk)
-                if not has_role(request.user, *HANDLERS):
+                if not can(request.user, Area.COMPLAINTS):
                     return redirect("core:home")
                 return redirect(reverse("complaints:disclosure_list") + f"#disclosure-{disclosure.pk}")
     return render(request, "complaints/disclosure_form.html", {"form": form}, status=400 if form.errors else 200)
@@ -281,7 +279,7 @@ def disclosure_create(request: HttpRequest) -> HttpResponse:
 # -- legal holds (DPO) -------------------------------------------------------------------------
 
 
-@role_required(Role.DPO)
+@access_required(Area.DATA_PROTECTION)
 def hold_list(request: HttpRequest) -> HttpResponse:
     holds = selectors.legal_holds()
     show = request.GET.get("show", "active")
@@ -295,7 +293,7 @@ def hold_list(request: HttpRequest) -> HttpResponse:
     return render(request, "complaints/hold_list.html", {"page": page, "rows": rows, "show": show})
 
 
-@role_required(Role.DPO)
+@access_required(Area.DATA_PROTECTION, Action.CHANGE)
 def hold_place(request: HttpRequest) -> HttpResponse:
     initial = {}
     for name in ("complaint", "task"):
@@ -339,7 +337,7 @@ def _hold_page(request: HttpRequest, hold: LegalHold, form: ReleaseForm | None =
     )
 
 
-@role_required(Role.DPO)
+@access_required(Area.DATA_PROTECTION)
 def hold_detail(request: HttpRequest, pk: int) -> HttpResponse:
     hold = get_scoped_or_404(selectors.legal_holds(), pk=pk)
     audit_log(actor=request.user, action=AuditAction.VIEW, purpose=AuditPurpose.LEGAL_CLAIMS, obj=hold)
@@ -347,7 +345,7 @@ def hold_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(Role.DPO)
+@access_required(Area.DATA_PROTECTION, Action.CHANGE)
 def hold_release(request: HttpRequest, pk: int) -> HttpResponse:
     hold = get_scoped_or_404(selectors.legal_holds(), pk=pk)
     form = ReleaseForm(request.POST)

@@ -25,15 +25,14 @@ from contacts.identifiers import (
     normalise_phone_or_blank,
 )
 from contacts.models import Channel, Contact, Customer, CustomerEmail, CustomerPhone, Task, TaskStatus
+from core.access import Action, Area, AreaPermission, roles_with, sees_restricted_content
 from core.api import AuditedListMixin, AuditedRetrieveMixin, UserControllerField
 from core.audit import audit_log
 from core.filters import MAX_ID, IdFilter, UtcIsoDateTimeFilter
 from core.models import AuditAction, AuditPurpose, Controller
 from core.pagination import BigListPagination
-from core.roles import HasRole, Role, has_role
 
-# DESIGN.md, Roles: agents read and write; complaint handlers and the DPO read.
-CONTACT_PERMISSION = HasRole.for_roles(read=[Role.AGENT, Role.COMPLAINTS, Role.DPO], write=[Role.AGENT])
+CONTACT_PERMISSION = AreaPermission.for_area(Area.CUSTOMER_SERVICE)
 
 # What a restricted contact (art. 18) still shows to someone who may not see its content.
 RESTRICTED_VISIBLE_FIELDS = ("id", "controller", "channel", "direction", "occurred_at", "restricted")
@@ -43,11 +42,6 @@ def _placeholder(key: str, value: Any) -> Any:
     if key in RESTRICTED_VISIBLE_FIELDS or isinstance(value, bool):
         return value
     return "" if isinstance(value, str) else None
-
-
-def sees_restricted_content(user: Any) -> bool:
-    """Only the DPO, who handles the restriction, sees a restricted contact's personal values."""
-    return has_role(user, Role.DPO)
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -362,7 +356,11 @@ class AssigneeField(serializers.SlugRelatedField):
         super().__init__(slug_field="username", **kwargs)
 
     def get_queryset(self) -> Any:
-        return get_user_model().objects.filter(is_active=True, groups__name=Role.AGENT).distinct()
+        return (
+            get_user_model()
+            .objects.filter(is_active=True, groups__name__in=roles_with(Area.CUSTOMER_SERVICE, Action.CHANGE))
+            .distinct()
+        )
 
 
 class TaskSerializer(serializers.ModelSerializer):

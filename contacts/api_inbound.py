@@ -26,9 +26,10 @@ from contacts.ingestion import (
     mailbox_controller_for,
 )
 from contacts.models import ChatAuthor, Direction
+from core.access import Action, Area, AreaPermission
 from core.api import UserControllerField
 from core.models import Controller
-from core.roles import INBOUND_THROTTLE_SCOPE, HasRole, Role
+from core.roles import INBOUND_THROTTLE_SCOPE
 from core.selectors import controllers_of
 from core.uploads import UploadTooLarge, check_content_length
 
@@ -92,7 +93,7 @@ class InboundEmailQuerySerializer(serializers.Serializer):
     )
 
 
-INBOUND_PERMISSIONS = [HasRole.for_roles(write=[Role.INTEGRATION])]
+INBOUND_PERMISSIONS = [AreaPermission.for_area(Area.INBOUND, write=Action.CREATE)]
 
 
 class InboundEmailView(APIView):

@@ -20,9 +20,10 @@ from rest_framework.response import Response
 
 from contacts.ingestion import recording_attach
 from contacts.models import CallRecording, Contact
+from core.access import Area, AreaPermission
 from core.audit import audit_log
 from core.models import AuditAction, AuditPurpose
-from core.roles import HasRole, Role, user_roles
+from core.roles import Role, user_roles
 from core.scoping import get_scoped_or_404
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -87,7 +88,7 @@ class RecordingUploadSerializer(serializers.Serializer):
 class ContactRecordingView(GenericAPIView):
     """The recording of a call: agents upload it; agents, complaint handlers and the DPO play it."""
 
-    permission_classes = [HasRole.for_roles(read=[Role.AGENT, Role.COMPLAINTS, Role.DPO], write=[Role.AGENT])]
+    permission_classes = [AreaPermission.for_area(Area.CUSTOMER_SERVICE)]
     parser_classes = [MultiPartParser]
     serializer_class = RecordingUploadSerializer
     # The URL names the contact; the row served is its recording.

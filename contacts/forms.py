@@ -15,9 +15,10 @@ from django.utils.translation import gettext_lazy as _
 from contacts import selectors
 from contacts.identifiers import normalise_email, normalise_phone
 from contacts.models import Channel, Contact, Customer, Direction, Task
+from core.access import Action, Area
 from core.filters import MAX_ID
 from core.models import Controller
-from core.roles import Role
+from core.selectors import staff_with_access
 
 
 def _controller_field(user: Any) -> forms.ModelChoiceField:
@@ -133,11 +134,8 @@ class TaskAssignForm(forms.Form):
 
     def __init__(self, *args: Any, task: Task, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = (
-            get_user_model()
-            .objects.filter(is_active=True, groups__name=Role.AGENT, memberships__controller_id=task.controller_id)
-            .distinct()
-            .order_by("username")
+        self.fields["assignee"].queryset = staff_with_access(
+            Area.CUSTOMER_SERVICE, Action.CHANGE, controller_ids=[task.controller_id]
         )
         self.fields["assignee"].empty_label = _("Nobody")
 

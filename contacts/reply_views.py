@@ -13,9 +13,9 @@ from django.views.decorators.http import require_http_methods
 
 from contacts.models import Contact, Direction, EmailMessage
 from contacts.replies import reply_create
+from core.access import Action, Area, access_required
 from core.audit import audit_log
 from core.models import AuditAction, AuditPurpose
-from core.roles import Role, role_required
 from core.scoping import get_scoped_or_404
 
 
@@ -23,7 +23,7 @@ class ReplyForm(forms.Form):
     body = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 12}), max_length=50000)
 
 
-@role_required(Role.AGENT)
+@access_required(Area.CUSTOMER_SERVICE, Action.CHANGE)
 @require_http_methods(["GET", "POST"])
 def contact_reply(request: HttpRequest, pk: int) -> HttpResponse:
     contact = get_scoped_or_404(Contact.objects.select_related("email_message", "task"), pk=pk)

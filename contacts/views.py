@@ -19,16 +19,12 @@ from contacts import selectors, services
 from contacts.email_html import email_render
 from contacts.forms import CallForm, ContactFilterForm, MergeForm, RelinkForm, TaskAssignForm
 from contacts.models import Channel, Contact, EmailAttachment, Task, TaskStatus
+from core.access import Action, Area, access_required, can, sees_restricted_content
 from core.audit import audit_log, audit_log_page
 from core.errors import Conflict
 from core.models import AuditAction, AuditPurpose
-from core.roles import Role, has_role, role_required
 from core.scoping import get_scoped_or_404
 
-# DESIGN.md, Roles: agents read and write contacts, customers and tasks; complaint handlers
-# and the DPO read them.
-READ_ROLES = (Role.AGENT, Role.COMPLAINTS, Role.DPO)
-WRITE_ROLES = (Role.AGENT,)
 PAGE_SIZE = 50
 PURPOSE = AuditPurpose.CUSTOMER_SERVICE
 
@@ -56,8 +52,8 @@ def _list_page(request: HttpRequest, queryset: QuerySet, size: int = PAGE_SIZE) 
     return ListPage(rows=rows[:size], number=number, has_next=len(rows) > size)
 
 
-def _sees_restricted(request: HttpRequest) -> bool:
-    return has_role(request.user, Role.DPO)
+def _can_write(request: HttpRequest) -> bool:
+    return can(request.user, Area.CUSTOMER_SERVICE, Action.CHANGE)
 
 
 def _audit_shown(request: HttpRequest, rows: list[Any], *, action: str = AuditAction.VIEW) -> None:
@@ -66,7 +62,7 @@ def _audit_shown(request: HttpRequest, rows: list[Any], *, action: str = AuditAc
 
 
 # -- contacts --------------------------------------------------------------------------------------
-@role_required(*READ_ROLES)
+@access_required(Area.CUSTOMER_SERVICE)
 @require_GET
 def contact_list(request: HttpRequest) -> HttpResponse:
     form = ContactFilterForm(request.GET or None, user=request.user)
@@ -82,17 +78,17 @@ def contact_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "held": selectors.held_ids("contacts.contact", [row.pk for row in page.rows]),
-            "sees_restricted": _sees_restricted(request),
+            "sees_restricted": sees_restricted_content(request.user),
         },
     )
 
 
-@role_required(*READ_ROLES)
+@access_required(Area.CUSTOMER_SERVICE)
 @require_GET
 def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     contact = selectors.contact_detail(pk=pk)
     audit_log(actor=request.user, action=AuditAction.VIEW, purpose=PURPOSE, obj=contact)
-    hidden = contact.restricted and not _sees_restricted(request)
+    hidden = contact.restricted and not sees_restricted_content(request.user)
     email = getattr(contact, "email_message", None) if contact.channel == Channel.EMAIL else None
     rendered = email_render(html_body=email.html_body, text_body=email.text_body) if email and not hidden else None
     return render(
@@ -105,16 +101,16 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rendered": rendered,
             "held": selectors.held_ids("contacts.contact", [contact.pk]),
             "relink_form": RelinkForm(),
-            "can_write": has_role(request.user, *WRITE_ROLES),
+            "can_write": _can_write(request),
         },
     )
 
 
-@role_required(*READ_ROLES)
+@access_required(Area.CUSTOMER_SERVICE)
 @require_GET
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     attachment = get_scoped_or_404(EmailAttachment.objects.select_related("email__contact"), pk=pk)
-    if attachment.email.contact.restricted and not _sees_restricted(request):
+    if attachment.email.contact.restricted and not sees_restricted_content(request.user):
         raise PermissionDenied
     audit_log(actor=request.user, action=AuditAction.DOWNLOAD, purpose=PURPOSE, obj=attachment)
     return FileResponse(
@@ -125,7 +121,7 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     )
 
 
-@role_required(*WRITE_ROLES)
+@access_required(Area.CUSTOMER_SERVICE, Action.CHANGE)
 @require_POST
 def contact_relink(request: HttpRequest, pk: int) -> HttpResponse:
     contact = get_scoped_or_404(Contact, pk=pk)
@@ -151,7 +147,7 @@ def contact_relink(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # -- logging a call --------------------------------------------------------------------------------
-@role_required(*WRITE_ROLES)
+@access_required(Area.CUSTOMER_SERVICE, Action.CHANGE)
 @require_http_methods(["GET", "POST"])
 def call_new(request: HttpRequest) -> HttpResponse:
     form = CallForm(request.POST or None, user=request.user, initial={"task": request.GET.get("task")})
@@ -178,7 +174,7 @@ def call_new(request: HttpRequest) -> HttpResponse:
     return render(request, "contacts/call_form.html", {"form": form}, status=400 if form.is_bound else 200)
 
 
-@role_required(*WRITE_ROLES)
+@access_required(Area.CUSTOMER_SERVICE, Action.CHANGE)
 @require_GET
 def customer_lookup(request: HttpRequest) -> HttpResponse:
     """htmx: the customers with the phone number being typed, as the agent types it."""
@@ -188,7 +184,7 @@ def customer_lookup(request: HttpRequest) -> HttpResponse:
 
 
 # -- customers -------------------------------------------------------------------------------------
-@role_required(*READ_ROLES)
+@access_required(Area.CUSTOMER_SERVICE)
 @require_GET
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     customer = get_scoped_or_404(selectors.customers_visible(), pk=pk)
@@ -202,14 +198,14 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "customer": customer,
             **timeline,
             "held": selectors.held_ids("contacts.contact", [row.pk for row in timeline["contacts"]]),
-            "sees_restricted": _sees_restricted(request),
+            "sees_restricted": sees_restricted_content(request.user),
             "merge_form": MergeForm(),
-            "can_write": has_role(request.user, *WRITE_ROLES),
+            "can_write": _can_write(request),
         },
     )
 
 
-@role_required(*WRITE_ROLES)
+@access_required(Area.CUSTOMER_SERVICE, Action.CHANGE)
 @require_POST
 def customer_merge(request: HttpRequest, pk: int) -> HttpResponse:
     target = get_scoped_or_404(selectors.customers_visible(), pk=pk)
@@ -235,10 +231,10 @@ def customer_merge(request: HttpRequest, pk: int) -> HttpResponse:
 TASK_VIEWS = {"mine", "open", "closed"}
 
 
-@role_required(*READ_ROLES)
+@access_required(Area.CUSTOMER_SERVICE)
 @require_GET
 def task_list(request: HttpRequest) -> HttpResponse:
-    show = request.GET.get("show", "mine" if has_role(request.user, *WRITE_ROLES) else "open")
+    show = request.GET.get("show", "mine" if _can_write(request) else "open")
     if show not in TASK_VIEWS:
         show = "open"
     if show == "mine":
@@ -256,7 +252,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@role_required(*READ_ROLES)
+@access_required(Area.CUSTOMER_SERVICE)
 @require_GET
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     task = get_scoped_or_404(selectors.tasks_visible(), pk=pk)
@@ -271,14 +267,14 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "contacts": contacts,
             "held": selectors.held_ids("contacts.contact", [row.pk for row in contacts]),
             "task_held": bool(selectors.held_ids("contacts.task", [task.pk])),
-            "sees_restricted": _sees_restricted(request),
+            "sees_restricted": sees_restricted_content(request.user),
             "assign_form": TaskAssignForm(task=task, initial={"assignee": task.assignee_id}),
-            "can_write": has_role(request.user, *WRITE_ROLES),
+            "can_write": _can_write(request),
         },
     )
 
 
-@role_required(*WRITE_ROLES)
+@access_required(Area.CUSTOMER_SERVICE, Action.CHANGE)
 @require_POST
 def task_assign(request: HttpRequest, pk: int) -> HttpResponse:
     task = get_scoped_or_404(Task, pk=pk)
@@ -310,13 +306,13 @@ def _task_transition(request: HttpRequest, pk: int, service: Any, to: str, done:
     return redirect("contacts:task_detail", pk=task.pk)
 
 
-@role_required(*WRITE_ROLES)
+@access_required(Area.CUSTOMER_SERVICE, Action.CHANGE)
 @require_POST
 def task_close(request: HttpRequest, pk: int) -> HttpResponse:
     return _task_transition(request, pk, services.task_close, TaskStatus.CLOSED, _("The task is closed."))
 
 
-@role_required(*WRITE_ROLES)
+@access_required(Area.CUSTOMER_SERVICE, Action.CHANGE)
 @require_POST
 def task_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     return _task_transition(request, pk, services.task_reopen, TaskStatus.OPEN, _("The task is open again."))

@@ -12,11 +12,12 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from core.access import Area, AreaPermission
 from core.audit import audit_log, audit_log_page
 from core.filters import UtcIsoDateTimeFilter
 from core.models import AuditAction, AuditEvent, AuditPurpose, Controller
 from core.pagination import BigListPagination, StandardPagination
-from core.roles import HasRole, IntegrationOnlyInbound, Role
+from core.roles import IntegrationOnlyInbound
 from core.selectors import audit_events_visible_to, controllers_of
 
 
@@ -159,7 +160,7 @@ class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     """The audit trail, read-only, for the data protection officer."""
 
     serializer_class = AuditEventSerializer
-    permission_classes = [HasRole.for_roles(read=[Role.DPO])]
+    permission_classes = [AreaPermission.for_area(Area.DATA_PROTECTION)]
     pagination_class = BigListPagination
     filterset_class = AuditEventFilter
 

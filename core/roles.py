@@ -1,16 +1,13 @@
-"""Roles (DESIGN.md, Roles): stored as auth groups, checked here and nowhere else."""
+"""Roles (DESIGN.md, Roles): stored as auth groups. What each role may do is the matrix of
+core.access; this module names the roles and marks the inbound endpoints."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.permissions import BasePermission
 
 
 class Role(models.TextChoices):
@@ -33,21 +30,6 @@ def user_roles(user: Any) -> frozenset[str]:
 
 def has_role(user: Any, *roles: str) -> bool:
     return bool(user_roles(user) & set(roles))
-
-
-def role_required(*roles: str) -> Callable:
-    """Web views: log in first (redirect), then 403 for a role that may not."""
-
-    def decorator(view: Callable) -> Callable:
-        @wraps(view)
-        def wrapped(request: Any, *args: Any, **kwargs: Any) -> Any:
-            if not has_role(request.user, *roles):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return login_required(wrapped)
-
-    return decorator
 
 
 # The throttle scope of the inbound endpoints (mail server, telephony, website chat). A view
@@ -77,34 +59,10 @@ def inbound_endpoint(view: Any) -> Any:
 
 class IntegrationOnlyInbound(BasePermission):
     """Integration accounts (tokens of the mail server, telephony, chat) reach only the inbound
-    endpoints: 403 anywhere else. In DEFAULT_PERMISSION_CLASSES, and the base of HasRole, so a
-    view with its own permission classes keeps this rule when it uses HasRole."""
+    endpoints: 403 anywhere else. In DEFAULT_PERMISSION_CLASSES, and the base of
+    core.access.AreaPermission, so a view with its own permission classes keeps this rule."""
 
     message = _("Integration accounts may use only the inbound endpoints.")
 
     def has_permission(self, request: Any, view: Any) -> bool:
         return is_inbound_view(view) or not has_role(request.user, Role.INTEGRATION)
-
-
-class HasRole(IntegrationOnlyInbound):
-    """API: `permission_classes = [HasRole.for_roles(read=[...], write=[...])]`."""
-
-    read_roles: frozenset[str] = frozenset()
-    write_roles: frozenset[str] = frozenset()
-
-    @classmethod
-    def for_roles(cls, *, read: list[str] | tuple[str, ...] = (), write: list[str] | tuple[str, ...] = ()) -> type:
-        return type(
-            "HasRole",
-            (cls,),
-            {"read_roles": frozenset(read) | frozenset(write), "write_roles": frozenset(write)},
-        )
-
-    message = _("Your role does not allow this.")
-
-    def has_permission(self, request: Any, view: Any) -> bool:
-        if not super().has_permission(request, view):
-            self.message = IntegrationOnlyInbound.message
-            return False
-        allowed = self.read_roles if request.method in SAFE_METHODS else self.write_roles
-        return has_role(request.user, *allowed)

@@ -9,8 +9,9 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from core.access import Area, access_required
 from core.forms import AuditFilterForm
-from core.roles import Role, role_required, user_roles
+from core.roles import user_roles
 from core.selectors import audit_events_visible_to, controllers_of
 
 
@@ -55,7 +56,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     )
 
 
-@role_required(Role.DPO)
+@access_required(Area.DATA_PROTECTION)
 def audit_list(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None, user=request.user)
     events = audit_events_visible_to(request.user)

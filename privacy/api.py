@@ -25,10 +25,10 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.access import Area, AreaPermission
 from core.api import UserControllerField
 from core.pagination import StandardPagination
 from core.personal_data import registry
-from core.roles import HasRole, Role
 from privacy import discovery, execution, exports, selectors, services
 from privacy.models import (
     IdentityMethod,
@@ -211,7 +211,7 @@ class PrivacyRequestViewSet(
     mixins.ListModelMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     serializer_class = PrivacyRequestSerializer
-    permission_classes = [HasRole.for_roles(read=[Role.DPO], write=[Role.DPO])]
+    permission_classes = [AreaPermission.for_area(Area.DATA_PROTECTION)]
     pagination_class = StandardPagination
     # Filtering by `controller`, `kind` and `status` is done by the selector (the filter backend
     # would read the scoped manager outside any scope while the schema is generated).

@@ -7,7 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.selectors import controllers_of
+from core.access import Action, Area
+from core.selectors import controllers_of, staff_with_access
 from privacy.models import (
     IdentityMethod,
     Language,
@@ -108,8 +109,4 @@ class NotesForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from django.contrib.auth import get_user_model
-
-        from core.roles import Role
-
-        self.fields["assignee"].queryset = get_user_model().objects.filter(groups__name=Role.DPO, is_active=True)
+        self.fields["assignee"].queryset = staff_with_access(Area.DATA_PROTECTION, Action.CHANGE)

@@ -13,8 +13,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.access import Action, Area, access_required
 from core.errors import Conflict
-from core.roles import Role, role_required
 from core.scoping import get_scoped_or_404
 from core.selectors import controllers_of
 from privacy import deadlines, discovery, execution, exports, forms, letters, selectors, services
@@ -36,7 +36,7 @@ def _acting(view: Callable) -> Callable:
             messages.error(request, error.message)
         return redirect("privacy:request_detail", pk=pk)
 
-    return role_required(Role.DPO)(require_POST(wrapped))
+    return access_required(Area.DATA_PROTECTION, Action.CHANGE)(require_POST(wrapped))
 
 
 def _form_errors(request: HttpRequest, form: Any) -> bool:
@@ -48,7 +48,7 @@ def _form_errors(request: HttpRequest, form: Any) -> bool:
     return True
 
 
-@role_required(Role.DPO)
+@access_required(Area.DATA_PROTECTION)
 def dashboard(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     open_requests = [(r, selectors.is_overdue(r, now)) for r in selectors.requests_open_by_due_date()]
@@ -56,7 +56,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "privacy/dashboard.html", {"open_requests": open_requests, "recent": recent})
 
 
-@role_required(Role.DPO)
+@access_required(Area.DATA_PROTECTION)
 def request_new(request: HttpRequest) -> HttpResponse:
     initial = {"controller": request.GET.get("controller"), "from_contact": request.GET.get("from_contact")}
     form = forms.RequestForm(request.POST or None, user=request.user, initial=initial)
@@ -92,7 +92,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
     return render(request, "privacy/request_new.html", {"form": form})
 
 
-@role_required(Role.DPO)
+@access_required(Area.DATA_PROTECTION)
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     privacy_request = get_scoped_or_404(PrivacyRequest, pk=pk)
     selectors.audit_request_viewed(request=privacy_request, actor=request.user)
@@ -209,7 +209,7 @@ def request_export(request: HttpRequest, privacy_request: PrivacyRequest) -> Non
     exports.export_start(request=privacy_request, actor=request.user)
 
 
-@role_required(Role.DPO)
+@access_required(Area.DATA_PROTECTION)
 def export_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The htmx partial polled while a copy is built."""
     privacy_request = get_scoped_or_404(PrivacyRequest, pk=pk)
@@ -220,7 +220,7 @@ def export_progress(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@role_required(Role.DPO)
+@access_required(Area.DATA_PROTECTION)
 def request_download(request: HttpRequest, pk: int) -> HttpResponse:
     privacy_request = get_scoped_or_404(PrivacyRequest, pk=pk)
     try:
@@ -236,13 +236,13 @@ def request_download(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@role_required(Role.DPO)
+@access_required(Area.DATA_PROTECTION)
 def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
     letter = get_scoped_or_404(Letter, pk=pk)
     return render(request, "privacy/letter.html", {"letter": letter, "r": letter.request})
 
 
-@role_required(Role.DPO)
+@access_required(Area.DATA_PROTECTION, Action.CHANGE)
 @require_POST
 def notification_update(request: HttpRequest, pk: int) -> HttpResponse:
     notification = get_scoped_or_404(RecipientNotification, pk=pk)
@@ -255,12 +255,12 @@ def notification_update(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("privacy:request_detail", pk=notification.request_id)
 
 
-@role_required(Role.DPO)
+@access_required(Area.DATA_PROTECTION)
 def processing_records(request: HttpRequest) -> HttpResponse:
     return render(request, "privacy/processing_records.html", {"controllers": controllers_of(request.user)})
 
 
-@role_required(Role.DPO)
+@access_required(Area.DATA_PROTECTION)
 def processing_record_detail(request: HttpRequest, slug: str) -> HttpResponse:
     controller = controllers_of(request.user).filter(slug=slug).first()
     if controller is None:

@@ -9,9 +9,9 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.access import Area, AreaPermission
 from core.models import Controller
 from core.pagination import StandardPagination
-from core.roles import HasRole, Role
 from retention.models import PurgeRun
 from retention.selectors import counts_for_controllers, purge_runs_visible_to
 from retention.services import purge_run_request
@@ -79,7 +79,7 @@ class PurgeRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     another run is in progress."""
 
     serializer_class = PurgeRunSerializer
-    permission_classes = [HasRole.for_roles(read=[Role.DPO], write=[Role.DPO])]
+    permission_classes = [AreaPermission.for_area(Area.DATA_PROTECTION)]
     pagination_class = StandardPagination
 
     def get_queryset(self) -> Any:

@@ -11,9 +11,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.access import Action, Area, access_required
 from core.audit import audit_log
 from core.models import AuditAction, AuditPurpose, Controller
-from core.roles import Role, role_required
 from core.scoping import get_scoped_or_404
 from retention.deletion import keep_reason_labels
 from retention.forms import PurgeRunForm
@@ -74,7 +74,7 @@ def _chart_geometry(chart: AgeChart) -> dict:
 
 
 @require_GET
-@role_required(Role.DPO)
+@access_required(Area.DATA_PROTECTION)
 def dashboard(request: HttpRequest) -> HttpResponse:
     data = retention_dashboard(user=request.user)
     return render(
@@ -89,7 +89,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@role_required(Role.DPO)
+@access_required(Area.DATA_PROTECTION)
 def run_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(purge_runs_visible_to(request.user), 50).get_page(request.GET.get("page"))
     ids = request.user.controller_ids()
@@ -100,7 +100,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@role_required(Role.DPO)
+@access_required(Area.DATA_PROTECTION)
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_scoped_or_404(purge_runs_visible_to(request.user), pk=pk)
     ids = request.user.controller_ids()
@@ -136,7 +136,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(Role.DPO)
+@access_required(Area.DATA_PROTECTION, Action.CHANGE)
 def run_start(request: HttpRequest) -> HttpResponse:
     form = PurgeRunForm(request.POST)
     if not form.is_valid():  # a checkbox: only a forged request gets here

@@ -9,7 +9,8 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
-from core.roles import HasRole, Role, inbound_endpoint
+from core.access import Action, Area, AreaPermission
+from core.roles import inbound_endpoint
 from tests.security.endpoints import api_endpoints
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 class ScopedInbound(APIView):
     throttle_scope = "inbound"
-    permission_classes = [HasRole.for_roles(write=[Role.INTEGRATION])]
+    permission_classes = [AreaPermission.for_area(Area.INBOUND, write=Action.CREATE)]
 
     def post(self, request):
         return Response(status=201)

@@ -11,7 +11,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
-from core.roles import HasRole, Role
+from core.access import Action, Area, AreaPermission
+from core.roles import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,7 @@ class InboundProbe(APIView):
     """Stands in for the inbound endpoints of the contacts app."""
 
     throttle_scope = "inbound"
-    permission_classes = [HasRole.for_roles(write=[Role.INTEGRATION])]
+    permission_classes = [AreaPermission.for_area(Area.INBOUND, write=Action.CREATE)]
 
     def post(self, request):
         return Response({"ok": True}, status=201)
