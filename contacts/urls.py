@@ -1,21 +1,21 @@
 from django.urls import path
 
-from contacts import reply_views, views
+from contacts.views import contacts, customers, replies, tasks
 
 app_name = "contacts"
 urlpatterns = [
-    path("<int:pk>/reply", reply_views.contact_reply, name="contact_reply"),
-    path("", views.contact_list, name="contact_list"),
-    path("<int:pk>/", views.contact_detail, name="contact_detail"),
-    path("<int:pk>/relink/", views.contact_relink, name="contact_relink"),
-    path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
-    path("calls/new/", views.call_new, name="call_new"),
-    path("customers/lookup/", views.customer_lookup, name="customer_lookup"),
-    path("customers/<int:pk>/", views.customer_detail, name="customer_detail"),
-    path("customers/<int:pk>/merge/", views.customer_merge, name="customer_merge"),
-    path("tasks/", views.task_list, name="task_list"),
-    path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
-    path("tasks/<int:pk>/assign/", views.task_assign, name="task_assign"),
-    path("tasks/<int:pk>/close/", views.task_close, name="task_close"),
-    path("tasks/<int:pk>/reopen/", views.task_reopen, name="task_reopen"),
+    path("<int:pk>/reply", replies.contact_reply, name="contact_reply"),
+    path("", contacts.contact_list, name="contact_list"),
+    path("<int:pk>/", contacts.contact_detail, name="contact_detail"),
+    path("<int:pk>/relink/", contacts.contact_relink, name="contact_relink"),
+    path("attachments/<int:pk>/", contacts.attachment_download, name="attachment_download"),
+    path("calls/new/", contacts.call_new, name="call_new"),
+    path("customers/lookup/", contacts.customer_lookup, name="customer_lookup"),
+    path("customers/<int:pk>/", customers.customer_detail, name="customer_detail"),
+    path("customers/<int:pk>/merge/", customers.customer_merge, name="customer_merge"),
+    path("tasks/", tasks.task_list, name="task_list"),
+    path("tasks/<int:pk>/", tasks.task_detail, name="task_detail"),
+    path("tasks/<int:pk>/assign/", tasks.task_assign, name="task_assign"),
+    path("tasks/<int:pk>/close/", tasks.task_close, name="task_close"),
+    path("tasks/<int:pk>/reopen/", tasks.task_reopen, name="task_reopen"),
 ]
