@@ -4,6 +4,7 @@ validates, a service writes."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -17,6 +18,8 @@ from django.views.decorators.http import require_POST
 
 from complaints import selectors, services
 from complaints.forms import (
+    ComplainantFields,
+    ComplainantLookupForm,
     ComplaintForm,
     ComplaintFromContactForm,
     DisclosureForm,
@@ -30,6 +33,7 @@ from complaints.forms import (
 from complaints.holds import holds_for
 from complaints.models import Complaint, LegalHold
 from contacts.models import Contact, Task
+from contacts.selectors import customer_match
 from core.access import Action, Area, access_required, can
 from core.audit import audit_log, audit_log_many
 from core.errors import Conflict
@@ -92,6 +96,7 @@ def _complaint_page(request: HttpRequest, complaint: Complaint, **forms: Any) ->
         "note_form": forms.get("note_form") or NoteForm(),
         "resolution_form": forms.get("resolution_form") or ResolutionForm(initial={"resolution": complaint.resolution}),
         "finished": not allowed,
+        "customer_links": can(request.user, Area.CUSTOMER_SERVICE),
     }
     status = 400 if any(form.errors for form in forms.values()) else 200
     return render(request, "complaints/complaint_detail.html", context, status=status)
@@ -172,7 +177,14 @@ def complaint_resolution(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _after_create(request: HttpRequest, complaint: Complaint) -> HttpResponse:
-    messages.success(request, _("Complaint %(number)s was recorded.") % {"number": complaint.pk})
+    if complaint.complainant_id:
+        messages.success(
+            request,
+            _("Complaint %(number)s was recorded; complainant: %(complainant)s (customer %(customer)s).")
+            % {"number": complaint.pk, "complainant": complaint.complainant, "customer": complaint.complainant_id},
+        )
+    else:
+        messages.success(request, _("Complaint %(number)s was recorded.") % {"number": complaint.pk})
     if can(request.user, Area.COMPLAINTS):
         return redirect("complaints:complaint_detail", pk=complaint.pk)
     return redirect("core:home")
@@ -180,6 +192,7 @@ def _after_create(request: HttpRequest, complaint: Complaint) -> HttpResponse:
 
 @access_required(Area.COMPLAINTS, Action.CREATE)
 def complaint_create(request: HttpRequest) -> HttpResponse:
+    """Intake: the complaint and who made it, matched to a customer or recorded as a new one."""
     form = ComplaintForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -188,14 +201,71 @@ def complaint_create(request: HttpRequest) -> HttpResponse:
                 controller=data["controller"],
                 actor=request.user,
                 kind=data["kind"],
+                channel=data["channel"],
+                received_at=data["received_at"],
                 subject=data["subject"],
                 description=data["description"],
+                complainant_details=form.complainant_details() if form.complainant_given() else None,
             )
         except ValidationError as error:
             _form_errors(form, error)
         else:
             return _after_create(request, complaint)
-    return render(request, "complaints/complaint_form.html", {"form": form}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "complaints/complaint_form.html",
+        {
+            "form": form,
+            "match": _complainant_match(request, form) if form.is_bound else None,
+            "links": can(request.user, Area.CUSTOMER_SERVICE),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@dataclass(frozen=True)
+class ComplainantPreview:
+    """What saving the intake form will do with the complainant."""
+
+    given: bool
+    customer: Any = None
+    controller: Any = None
+    errors: bool = False
+    # False for a name alone, which matches nobody.
+    identifiers: bool = False
+
+
+def _complainant_match(request: HttpRequest, form: ComplainantFields) -> ComplainantPreview:
+    """The customer the complainant's details match (shown, so audited), or that none does."""
+    details = form.complainant_details() if hasattr(form, "cleaned_data") else None
+    controller = form.cleaned_data.get("controller") if hasattr(form, "cleaned_data") else None
+    if details is None or not details.given:
+        return ComplainantPreview(given=False)
+    if controller is None or any(name.startswith("complainant_") for name in form.errors):
+        return ComplainantPreview(given=True, errors=True)
+    customer = customer_match(controller=controller, email=details.email, phone=details.phone)
+    if customer is not None:
+        audit_log(actor=request.user, action=AuditAction.SEARCH, purpose=AuditPurpose.COMPLAINT_HANDLING, obj=customer)
+    return ComplainantPreview(
+        given=True,
+        customer=customer,
+        controller=controller,
+        identifiers=bool(details.email.strip() or details.phone.strip()),
+    )
+
+
+@require_POST
+@access_required(Area.COMPLAINTS, Action.CREATE)
+def complainant_lookup(request: HttpRequest) -> HttpResponse:
+    """htmx, from the intake form: which customer the complainant's details match, as typed.
+    POST, so that names, addresses and numbers stay out of URLs and access logs."""
+    form = ComplainantLookupForm(request.POST, user=request.user)
+    form.is_valid()
+    return render(
+        request,
+        "complaints/partials/complainant_match.html",
+        {"match": _complainant_match(request, form), "links": can(request.user, Area.CUSTOMER_SERVICE)},
+    )
 
 
 @access_required(Area.COMPLAINTS, Action.CREATE)

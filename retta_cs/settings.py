@@ -370,6 +370,7 @@ SPECTACULAR_SETTINGS = {
         "ContactChannelEnum": "contacts.models.Channel",
         "PrivacyRequestChannelEnum": "privacy.models.RequestChannel",
         "ComplaintKindEnum": "complaints.models.ComplaintKind",
+        "ComplaintChannelEnum": "complaints.models.ComplaintChannel",
         "ComplaintEventKindEnum": "complaints.models.ComplaintEventKind",
         "PrivacyRequestKindEnum": "privacy.models.RequestKind",
         "MatchKindEnum": "privacy.models.MatchKind",

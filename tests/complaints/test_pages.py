@@ -214,10 +214,11 @@ def test_intake_of_the_other_controllers_contact_is_404(web_as, outsider, isanno
 
 def test_complaint_created_directly(web_as, agent, colleague, isannointi):
     url = reverse("complaints:complaint_create")
-    assert web_as(agent).post(url, {"controller": isannointi.pk, "kind": "feedback", "subject": ""}).status_code == 400
-    answer = web_as(agent).post(url, {"controller": isannointi.pk, "kind": "feedback", "subject": "Kiitos"})
+    given = {"controller": isannointi.pk, "channel": "email"}
+    assert web_as(agent).post(url, {**given, "kind": "feedback", "subject": ""}).status_code == 400
+    answer = web_as(agent).post(url, {**given, "kind": "feedback", "subject": "Kiitos"})
     assert answer.status_code == 302 and answer["Location"] == reverse("core:home")
-    answer = web_as(colleague).post(url, {"controller": isannointi.pk, "kind": "complaint", "subject": "Valitus"})
+    answer = web_as(colleague).post(url, {**given, "kind": "complaint", "subject": "Valitus"})
     complaint = Complaint.all_controllers.get(subject="Valitus")
     assert answer["Location"] == reverse("complaints:complaint_detail", args=[complaint.pk])
 
