@@ -255,4 +255,10 @@ class LegalHoldForm(forms.Form):
 
 
 class ReleaseForm(forms.Form):
+    """Releasing a hold hands its records back to the retention rules: asked for once more."""
+
     reason = forms.CharField(label=_("Reason for release"), widget=forms.Textarea(attrs={"rows": 2}))
+    confirm = forms.BooleanField(
+        label=_("I understand that the records this hold keeps may then be deleted by the purge, for good."),
+        error_messages={"required": _("Tick the box to confirm the release.")},
+    )

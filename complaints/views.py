@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from complaints import selectors, services
 from complaints.forms import (
@@ -30,8 +30,8 @@ from complaints.forms import (
     ResolutionForm,
     TransitionForm,
 )
-from complaints.holds import holds_for
-from complaints.models import Complaint, LegalHold
+from complaints.holds import hold_coverage, holds_for
+from complaints.models import Complaint
 from contacts.models import Contact, Task
 from contacts.selectors import customer_match
 from core.access import Action, Area, access_required, can
@@ -398,33 +398,36 @@ def hold_place(request: HttpRequest) -> HttpResponse:
     return render(request, "complaints/hold_form.html", {"form": form}, status=400 if form.errors else 200)
 
 
-def _hold_page(request: HttpRequest, hold: LegalHold, form: ReleaseForm | None = None) -> HttpResponse:
-    return render(
-        request,
-        "complaints/hold_detail.html",
-        {"hold": hold, "form": form or ReleaseForm()},
-        status=400 if form is not None and form.errors else 200,
-    )
-
-
 @access_required(Area.DATA_PROTECTION)
 def hold_detail(request: HttpRequest, pk: int) -> HttpResponse:
     hold = get_scoped_or_404(selectors.legal_holds(), pk=pk)
     audit_log(actor=request.user, action=AuditAction.VIEW, purpose=AuditPurpose.LEGAL_CLAIMS, obj=hold)
-    return _hold_page(request, hold)
+    return render(request, "complaints/hold_detail.html", {"hold": hold})
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @access_required(Area.DATA_PROTECTION, Action.CHANGE)
 def hold_release(request: HttpRequest, pk: int) -> HttpResponse:
+    """Release a hold, after a page naming what it covers and what the purge may then delete."""
     hold = get_scoped_or_404(selectors.legal_holds(), pk=pk)
-    form = ReleaseForm(request.POST)
-    if not form.is_valid():
-        return _hold_page(request, hold, form)
-    try:
-        services.legal_hold_release(hold=hold, actor=request.user, reason=form.cleaned_data["reason"])
-    except Conflict as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The legal hold was released."))
-    return redirect("complaints:hold_detail", pk=pk)
+    if not hold.is_active:
+        messages.error(request, _("This legal hold has already been released."))
+        return redirect("complaints:hold_detail", pk=pk)
+    form = ReleaseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.legal_hold_release(hold=hold, actor=request.user, reason=form.cleaned_data["reason"])
+        except Conflict as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The legal hold was released."))
+        return redirect("complaints:hold_detail", pk=pk)
+    if request.method == "GET":
+        audit_log(actor=request.user, action=AuditAction.VIEW, purpose=AuditPurpose.LEGAL_CLAIMS, obj=hold)
+    coverage = hold_coverage(hold)
+    return render(
+        request,
+        "complaints/hold_release.html",
+        {"hold": hold, "form": form, "coverage": coverage, "freed": sum(row.freed for row in coverage)},
+        status=400 if form.errors else 200,
+    )
