@@ -413,7 +413,7 @@ def hold_release(request: HttpRequest, pk: int) -> HttpResponse:
     if not hold.is_active:
         messages.error(request, _("This legal hold has already been released."))
         return redirect("complaints:hold_detail", pk=pk)
-    form = ReleaseForm(request.POST or None)
+    form = ReleaseForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.legal_hold_release(hold=hold, actor=request.user, reason=form.cleaned_data["reason"])

@@ -181,7 +181,7 @@ def run_confirm(request: HttpRequest) -> HttpResponse:
     """A real purge: first what the latest dry run said would go, then the DPO types a word."""
     found = purge_dry_run_for_confirmation(user=request.user)
     latest = {"dry_run": found.run.pk if found.usable else None}  # type: ignore[union-attr]
-    form = PurgeConfirmForm(request.POST or None, initial=latest)
+    form = PurgeConfirmForm(request.POST if request.method == "POST" else None, initial=latest)
     stale = False
     if request.method == "POST" and form.is_valid():
         if not found.usable or form.cleaned_data["dry_run"] != found.run.pk:  # type: ignore[union-attr]
