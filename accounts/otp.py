@@ -142,8 +142,8 @@ def otp_devices_remove(*, user: Any) -> int:
     """Every authenticator and backup code of the user; returns how many devices went."""
     removed = 0
     for model in (TOTPDevice, StaticDevice):
-        count, _rows = model.objects.filter(user=user).delete()
-        removed += count
+        _total, by_model = model.objects.filter(user=user).delete()  # the total counts tokens too
+        removed += by_model.get(model._meta.label, 0)
     return removed
 
 
