@@ -39,7 +39,7 @@ def _texts(language: str) -> list[tuple[str, str, str]]:
     for model, model_admin in admin.site._registry.items():
         label = model._meta.label
         both(f"{label} app", lambda m=model: apps.get_app_config(m._meta.app_label).verbose_name)
-        both(f"{label} name", lambda m=model: m._meta.verbose_name_plural)
+        both(f"{label} model", lambda m=model: m._meta.verbose_name_plural)
         for name in model_admin.list_display:
             if name == "__str__":
                 continue
@@ -74,7 +74,7 @@ def test_admin_index_and_lists_render_in_the_language(client, django_user_model,
         english_header = str(admin.site.site_header)
     assert english_header not in index
     for what, english, translated in _texts(language):
-        if what.endswith(" name") and translated != english:
+        if what.endswith((" app", " model")) and translated != english:
             assert translated.capitalize() in index or translated in index, what
     for model in admin.site._registry:
         url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
