@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from complaints.models import ComplaintChannel, ComplaintKind, ComplaintStatus, HoldScope, RecipientType
 from complaints.selectors import complaint_handlers
@@ -122,9 +123,9 @@ class ComplaintForm(ComplainantFields):
         label=_("Received at"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        help_text=_("Leave empty for now."),
+        help_text=_("Leave empty if it came in just now."),
     )
-    subject = forms.CharField(label=_("Subject"), max_length=300)
+    subject = forms.CharField(label=pgettext_lazy("topic of a message or complaint", "Subject"), max_length=300)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
 
     field_order = [
@@ -159,7 +160,7 @@ class ComplainantLookupForm(ComplainantFields):
 
 class ComplaintFromContactForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=ComplaintKind.choices)
-    subject = forms.CharField(label=_("Subject"), max_length=300)
+    subject = forms.CharField(label=pgettext_lazy("topic of a message or complaint", "Subject"), max_length=300)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
 
 

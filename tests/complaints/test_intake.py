@@ -130,6 +130,8 @@ def test_intake_form_offers_the_channels_translated(web_as, agent, isannointi):
     assert '<option value="in_person">Henkilökohtaisesti</option>' in html
     assert '<option value="letter">Kirje</option>' in html
     assert 'id="complainant-fields"' in html
+    # the complaint's subject is its topic ("Aihe"), not the data subject ("Rekisteröity")
+    assert '<label for="id_subject">Aihe</label>' in html
 
 
 # -- the complainant shown before saving (htmx) -----------------------------------------------
