@@ -4,7 +4,6 @@ validates, a service writes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -33,7 +32,6 @@ from complaints.forms import (
 from complaints.holds import hold_coverage, holds_for
 from complaints.models import Complaint
 from contacts.models import Contact, Task
-from contacts.selectors import customer_match
 from core.access import Action, Area, access_required, can
 from core.audit import audit_log, audit_log_many
 from core.errors import Conflict
@@ -223,35 +221,20 @@ def complaint_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-@dataclass(frozen=True)
-class ComplainantPreview:
-    """What saving the intake form will do with the complainant."""
-
-    given: bool
-    customer: Any = None
-    controller: Any = None
-    errors: bool = False
-    # False for a name alone, which matches nobody.
-    identifiers: bool = False
-
-
-def _complainant_match(request: HttpRequest, form: ComplainantFields) -> ComplainantPreview:
-    """The customer the complainant's details match (shown, so audited), or that none does."""
-    details = form.complainant_details() if hasattr(form, "cleaned_data") else None
-    controller = form.cleaned_data.get("controller") if hasattr(form, "cleaned_data") else None
-    if details is None or not details.given:
-        return ComplainantPreview(given=False)
-    if controller is None or any(name.startswith("complainant_") for name in form.errors):
-        return ComplainantPreview(given=True, errors=True)
-    customer = customer_match(controller=controller, email=details.email, phone=details.phone)
-    if customer is not None:
-        audit_log(actor=request.user, action=AuditAction.SEARCH, purpose=AuditPurpose.COMPLAINT_HANDLING, obj=customer)
-    return ComplainantPreview(
-        given=True,
-        customer=customer,
-        controller=controller,
-        identifiers=bool(details.email.strip() or details.phone.strip()),
-    )
+def _complainant_match(request: HttpRequest, form: ComplainantFields) -> selectors.ComplainantPreview:
+    """What saving the form will do with the complainant; a customer shown is audited."""
+    data = getattr(form, "cleaned_data", {})
+    details = form.complainant_details()
+    if not details.given:
+        return selectors.ComplainantPreview(given=False)
+    if data.get("controller") is None or any(name.startswith("complainant_") for name in form.errors):
+        return selectors.ComplainantPreview(given=True, errors=True)
+    preview = selectors.complainant_preview(controller=data["controller"], details=details)
+    if preview.customer is not None:
+        audit_log(
+            actor=request.user, action=AuditAction.SEARCH, purpose=AuditPurpose.COMPLAINT_HANDLING, obj=preview.customer
+        )
+    return preview
 
 
 @require_POST
