@@ -11,7 +11,6 @@ Strings built with an f-string before translation cannot be translated and are l
 
 from django.utils.translation import gettext_noop, ngettext_lazy
 
-
 THIRD_PARTY_MESSAGES = (
     # django-axes (login lockouts)
     gettext_noop("Locked Out"),

@@ -4,15 +4,49 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0004_audit_references_without_triggers'),
+        ("core", "0004_audit_references_without_triggers"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('view', 'Viewed'), ('search', 'Searched'), ('create', 'Created'), ('change', 'Changed'), ('delete', 'Deleted'), ('export', 'Exported'), ('download', 'Downloaded'), ('play', 'Played a recording'), ('send', 'Sent'), ('transition', 'Changed status'), ('disclose', 'Disclosed'), ('place_hold', 'Placed a legal hold'), ('release_hold', 'Released a legal hold'), ('verify_identity', 'Verified identity'), ('execute', 'Executed a request'), ('reject', 'Rejected a request'), ('extend', 'Extended a deadline'), ('rectify', 'Rectified'), ('erase', 'Erased'), ('restrict', 'Restricted'), ('lift_restriction', 'Lifted a restriction'), ('object', 'Recorded an objection'), ('purge', 'Purged'), ('merge', 'Merged'), ('login', 'Logged in'), ('login_failed', 'Failed login'), ('logout', 'Logged out'), ('backup_codes', 'Made new backup codes'), ('two_factor_reset', 'Reset two-factor login'), ('unlock', 'Lifted a login lockout')], max_length=30, verbose_name='action'),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("view", "Viewed"),
+                    ("search", "Searched"),
+                    ("create", "Created"),
+                    ("change", "Changed"),
+                    ("delete", "Deleted"),
+                    ("export", "Exported"),
+                    ("download", "Downloaded"),
+                    ("play", "Played a recording"),
+                    ("send", "Sent"),
+                    ("transition", "Changed status"),
+                    ("disclose", "Disclosed"),
+                    ("place_hold", "Placed a legal hold"),
+                    ("release_hold", "Released a legal hold"),
+                    ("verify_identity", "Verified identity"),
+                    ("execute", "Executed a request"),
+                    ("reject", "Rejected a request"),
+                    ("extend", "Extended a deadline"),
+                    ("rectify", "Rectified"),
+                    ("erase", "Erased"),
+                    ("restrict", "Restricted"),
+                    ("lift_restriction", "Lifted a restriction"),
+                    ("object", "Recorded an objection"),
+                    ("purge", "Purged"),
+                    ("merge", "Merged"),
+                    ("login", "Logged in"),
+                    ("login_failed", "Failed login"),
+                    ("logout", "Logged out"),
+                    ("backup_codes", "Made new backup codes"),
+                    ("two_factor_reset", "Reset two-factor login"),
+                    ("unlock", "Lifted a login lockout"),
+                ],
+                max_length=30,
+                verbose_name="action",
+            ),
         ),
     ]

@@ -178,9 +178,11 @@ def test_complaint_page_links_the_complainant_and_translates_the_channel(web_as,
     customer = customer_match_or_create(controller=isannointi, name="Maija Meikäläinen", email="maija@example.fi")
     complaint = make_complaint(isannointi, complainant=customer, channel=ComplaintChannel.IN_PERSON)
     for language, label in (("fi", "Henkilökohtaisesti"), ("sv", "Personligen"), ("en", "In person")):
-        html = web_as(colleague).get(
-            reverse("complaints:complaint_detail", args=[complaint.pk]), HTTP_ACCEPT_LANGUAGE=language
-        ).content.decode()
+        html = (
+            web_as(colleague)
+            .get(reverse("complaints:complaint_detail", args=[complaint.pk]), HTTP_ACCEPT_LANGUAGE=language)
+            .content.decode()
+        )
         channel = html.split('id="complaint-channel">')[1].split("<")[0]
         assert channel == label and "in_person" not in html
         assert reverse("contacts:customer_detail", args=[customer.pk]) in html
