@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
+
+from accounts.otp import is_backup_code
 
 
 class OtpCodeForm(forms.Form):
@@ -13,4 +17,31 @@ class OtpCodeForm(forms.Form):
         widget=forms.TextInput(
             attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True, "size": 8}
         ),
+    )
+
+
+class OtpVerifyForm(forms.Form):
+    """At login: the authenticator's code, or one of the backup codes given at enrolment."""
+
+    code = forms.CharField(
+        label=_("Code from the authenticator app, or a backup code"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True, "size": 12}),
+    )
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip()
+        if not re.fullmatch(r"\d{6,8}", code) and not is_backup_code(code):
+            raise forms.ValidationError(
+                _("Enter the 6-digit code shown by the app, or one of your backup codes."), code="format"
+            )
+        return code
+
+
+class BackupCodesForm(forms.Form):
+    """Making new backup codes makes the old ones stop working: confirmed with a tick."""
+
+    confirm = forms.BooleanField(
+        label=_("I understand that my present backup codes stop working."),
+        error_messages={"required": _("Tick the box to make new codes.")},
     )

@@ -61,9 +61,38 @@ def _controller_or_only_one(attrs: dict[str, Any], request: Request) -> Controll
     raise serializers.ValidationError({"controller": [_("Choose the controller.")]})
 
 
+class ComplainantDetailsSerializer(serializers.Serializer):
+    """The complainant as given at intake, instead of a customer id: matched to a customer of the
+    complaint's controller by normalised email, then phone, or recorded as a new customer."""
+
+    name = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    email = serializers.CharField(required=False, allow_blank=True, default="", max_length=254)
+    phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        errors = services.complainant_details_errors(services.ComplainantDetails(**attrs))
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
 class ComplaintSerializer(serializers.ModelSerializer):
     controller = UserControllerField(required=False)
-    complainant = ScopedPrimaryKeyField(Customer, required=False, allow_null=True)
+    complainant = ScopedPrimaryKeyField(
+        Customer,
+        required=False,
+        allow_null=True,
+        help_text=_("The complainant, a customer id. Or give `complainant_details` instead, never both."),
+    )
+    complainant_details = ComplainantDetailsSerializer(
+        write_only=True,
+        required=False,
+        help_text=_(
+            "Only when recording: the complainant's name, email and phone. The complaint is linked to the "
+            "customer of the controller with this email (or else this phone), or to a new customer; "
+            "`complainant` then names that customer."
+        ),
+    )
     contacts = ScopedPrimaryKeyField(Contact, many=True, required=False)
     tasks = ScopedPrimaryKeyField(Task, many=True, required=False)
     handler = serializers.SlugRelatedField(
@@ -81,6 +110,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
             "kind",
             "status",
             "complainant",
+            "complainant_details",
             "channel",
             "subject",
             "description",
@@ -106,8 +136,22 @@ class ComplaintSerializer(serializers.ModelSerializer):
     def get_allowed_transitions(self, complaint: Complaint) -> list[str]:
         return services.allowed_transitions(complaint.status)
 
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "complainant_details" in attrs:
+            if self.instance is not None:
+                raise serializers.ValidationError(
+                    {"complainant_details": [_("Complainant details are taken only when a complaint is recorded.")]}
+                )
+            if attrs.get("complainant") is not None:
+                raise serializers.ValidationError(
+                    {"complainant_details": [_("Give either the complainant's details or a customer, not both.")]}
+                )
+            attrs.pop("complainant", None)
+        return attrs
+
     def create(self, validated: dict[str, Any]) -> Complaint:
         request = self.context["request"]
+        details = validated.get("complainant_details")
         return services.complaint_create(
             controller=_controller_or_only_one(validated, request),
             actor=request.user,
@@ -116,6 +160,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
             description=validated.get("description", ""),
             channel=validated.get("channel", ""),
             complainant=validated.get("complainant"),
+            complainant_details=services.ComplainantDetails(**details) if details is not None else None,
             contacts=validated.get("contacts", []),
             tasks=validated.get("tasks", []),
             received_at=validated.get("received_at"),

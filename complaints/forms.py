@@ -6,9 +6,11 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from complaints.models import ComplaintKind, ComplaintStatus, HoldScope, RecipientType
+from complaints.models import ComplaintChannel, ComplaintKind, ComplaintStatus, HoldScope, RecipientType
 from complaints.selectors import complaint_handlers
+from complaints.services import ComplainantDetails, complainant_details_errors
 from core.models import Controller
 
 
@@ -69,11 +71,74 @@ class QueueFilterForm(forms.Form):
         return result
 
 
-class ComplaintForm(forms.Form):
+class ComplainantFields(forms.Form):
+    """Who complains: matched to a customer of the controller by email, then phone, or a new
+    customer (complaints.services.complainant_match_or_create). All empty: anonymous feedback."""
+
+    complainant_name = forms.CharField(
+        label=_("Complainant's name"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    complainant_email = forms.CharField(
+        label=_("Complainant's email address"),
+        max_length=254,
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    complainant_phone = forms.CharField(
+        label=_("Complainant's phone number"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off"}),
+    )
+
+    def complainant_details(self) -> ComplainantDetails:
+        data = getattr(self, "cleaned_data", {})
+        return ComplainantDetails(
+            name=data.get("complainant_name", ""),
+            email=data.get("complainant_email", ""),
+            phone=data.get("complainant_phone", ""),
+        )
+
+    def complainant_given(self) -> bool:
+        return self.complainant_details().given
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        details = self.complainant_details()
+        for name, messages in (complainant_details_errors(details) if details.given else {}).items():
+            field = f"complainant_{name}"
+            if field not in self.errors:
+                self.add_error(field, messages)
+        return cleaned
+
+
+class ComplaintForm(ComplainantFields):
     controller = UserControllerChoiceField(label=_("Controller"), queryset=Controller.objects.none())
     kind = forms.ChoiceField(label=_("Kind"), choices=ComplaintKind.choices)
-    subject = forms.CharField(label=_("Subject"), max_length=300)
+    channel = forms.ChoiceField(label=_("Received by"), choices=[("", "—"), *ComplaintChannel.choices])
+    received_at = forms.DateTimeField(
+        label=_("Received at"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text=_("Leave empty if it came in just now."),
+    )
+    subject = forms.CharField(label=pgettext_lazy("topic of a message or complaint", "Subject"), max_length=300)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
+
+    field_order = [
+        "controller",
+        "kind",
+        "channel",
+        "received_at",
+        "complainant_name",
+        "complainant_email",
+        "complainant_phone",
+        "subject",
+        "description",
+    ]
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -83,9 +148,19 @@ class ComplaintForm(forms.Form):
             self.fields["controller"].initial = controllers[0]
 
 
+class ComplainantLookupForm(ComplainantFields):
+    """The intake form's live answer to "who is this?" before saving (htmx)."""
+
+    controller = UserControllerChoiceField(label=_("Controller"), queryset=Controller.objects.none())
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["controller"].queryset = _user_controllers(user)
+
+
 class ComplaintFromContactForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=ComplaintKind.choices)
-    subject = forms.CharField(label=_("Subject"), max_length=300)
+    subject = forms.CharField(label=pgettext_lazy("topic of a message or complaint", "Subject"), max_length=300)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
 
 
@@ -181,4 +256,10 @@ class LegalHoldForm(forms.Form):
 
 
 class ReleaseForm(forms.Form):
+    """Releasing a hold hands its records back to the retention rules: asked for once more."""
+
     reason = forms.CharField(label=_("Reason for release"), widget=forms.Textarea(attrs={"rows": 2}))
+    confirm = forms.BooleanField(
+        label=_("I understand that the records this hold keeps may then be deleted by the purge, for good."),
+        error_messages={"required": _("Tick the box to confirm the release.")},
+    )

@@ -7,6 +7,8 @@ Two ways in, both reading the personal-data declarations rather than naming mode
   of other apps ask the registry (`registry.keep_reason_q(declaration, "legal_hold", now)`).
 - `holds_for(objects)` / `is_held(obj)` name the holds of given records, for pages and the API:
   one query for the active holds of the records' controllers, one more per kind of record.
+- `hold_coverage(hold)` counts what one hold keeps, and what the purge may delete once it is
+  released (the DPO's confirmation before a release).
 
 What a hold reaches, through each declaration's `scope_paths` and subject identifiers:
 - a complaint hold: the complaint, its notes (children), its disclosures, its linked contacts and
@@ -23,16 +25,20 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, models
-from django.db.models import CharField, Q, QuerySet, Value
+from django.db.models import CharField, Count, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from complaints.models import HoldScope, LegalHold
 from core.personal_data import PersonalDataType, registry
+
+# The keep reason every other app asks about (registered in complaints/personal_data.py).
+LEGAL_HOLD_CODE = "legal_hold"
 
 # The records a hold can be scoped to, by the declaration key used in `scope_paths`.
 SCOPE_KEYS = {
@@ -74,8 +80,8 @@ def _rows_where(declaration: type[PersonalDataType], path: str, values: Any) -> 
     return Q(pk__in=declaration.queryset().filter(**{f"{path}__in": values}).values("pk"))
 
 
-def _held_scope_values(scope: HoldScope, now: dt.datetime) -> QuerySet:
-    holds = active_holds(now).filter(scope=scope)
+def _held_scope_values(scope: HoldScope, holds: QuerySet[LegalHold]) -> QuerySet:
+    holds = holds.filter(scope=scope)
     if scope == HoldScope.COMPLAINT:
         return holds.values("complaint_id")
     if scope == HoldScope.TASK:
@@ -83,17 +89,35 @@ def _held_scope_values(scope: HoldScope, now: dt.datetime) -> QuerySet:
     return LegalHold.contacts.through.objects.filter(legalhold__in=holds.values("pk")).values("contact_id")
 
 
-def _subject_identifiers(now: dt.datetime) -> dict[int, tuple[set[str], set[str]]]:
-    """The emails and phones under an active subject hold, by controller (one query)."""
+def _subject_identifiers(holds: QuerySet[LegalHold]) -> dict[int, tuple[set[str], set[str]]]:
+    """The emails and phones under these subject holds, by controller (one query)."""
     by_controller: dict[int, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
-    for controller_id, emails, phones in (
-        active_holds(now)
-        .filter(scope=HoldScope.SUBJECT)
-        .values_list("controller_id", "subject_emails", "subject_phones")
+    for controller_id, emails, phones in holds.filter(scope=HoldScope.SUBJECT).values_list(
+        "controller_id", "subject_emails", "subject_phones"
     ):
         by_controller[controller_id][0].update(emails or ())
         by_controller[controller_id][1].update(phones or ())
     return by_controller
+
+
+def _holds_reach(declaration: type[PersonalDataType], holds: QuerySet[LegalHold]) -> Q | None:
+    """Rows of this declaration that any of these holds reaches; None when no hold could."""
+    reachable = False
+    condition = Q(pk__in=[])
+    for scope_key, path in declaration.scope_paths.items():
+        scope = SCOPE_KEYS.get(scope_key)
+        if scope is None:
+            continue
+        reachable = True
+        condition |= _rows_where(declaration, path, _held_scope_values(scope, holds))
+    if declaration.email_paths or declaration.phone_paths:
+        reachable = True
+        for controller_id, (emails, phones) in _subject_identifiers(holds).items():
+            subject = declaration.subject_q(emails=sorted(emails), phones=sorted(phones))
+            if subject is not None:
+                matched = declaration.queryset().filter(subject, controller_id=controller_id).values("pk")
+                condition |= Q(pk__in=matched)
+    return condition if reachable else None
 
 
 def legal_hold_keeps(declaration: type[PersonalDataType], now: dt.datetime) -> Q | None:
@@ -102,22 +126,43 @@ def legal_hold_keeps(declaration: type[PersonalDataType], now: dt.datetime) -> Q
     None when no hold can reach this kind of record (no scope path to a complaint, task or
     contact, and no subject identifiers). Subject holds are read when the condition is built.
     """
-    reachable = False
-    condition = Q(pk__in=[])
-    for scope_key, path in declaration.scope_paths.items():
-        scope = SCOPE_KEYS.get(scope_key)
-        if scope is None:
+    return _holds_reach(declaration, active_holds(now))
+
+
+@dataclass(frozen=True)
+class HoldCoverage:
+    """What one hold keeps of one record type: rows in its scope, and of those the rows past
+    their retention date that nothing else keeps (the next purge deletes them once released)."""
+
+    key: str
+    label: Any
+    held: int
+    freed: int
+
+
+def hold_coverage(hold: LegalHold, *, now: dt.datetime | None = None) -> list[HoldCoverage]:
+    """What releasing this hold would hand back to the retention rules, per record type with its
+    own retention clock (records living with a parent go with it). Counts only; two queries per
+    record type whatever the number of rows."""
+    now = now or timezone.now()
+    this_hold = LegalHold.all_controllers.filter(pk=hold.pk)
+    other_holds = active_holds(now).exclude(pk=hold.pk)
+    coverage = []
+    for declaration in registry:
+        due = declaration.due_q(now)
+        reach = _holds_reach(declaration, this_hold) if due is not None else None
+        if reach is None:
             continue
-        reachable = True
-        condition |= _rows_where(declaration, path, _held_scope_values(scope, now))
-    if declaration.email_paths or declaration.phone_paths:
-        reachable = True
-        for controller_id, (emails, phones) in _subject_identifiers(now).items():
-            subject = declaration.subject_q(emails=sorted(emails), phones=sorted(phones))
-            if subject is not None:
-                matched = declaration.queryset().filter(subject, controller_id=controller_id).values("pk")
-                condition |= Q(pk__in=matched)
-    return condition if reachable else None
+        kept_otherwise = Q(pk__in=[])
+        for reason, condition in registry.keep_conditions(declaration, now):
+            if reason.code == LEGAL_HOLD_CODE:
+                condition = _holds_reach(declaration, other_holds) or Q(pk__in=[])
+            kept_otherwise |= condition
+        rows = declaration.queryset().filter(reach, controller_id=hold.controller_id)
+        counts = rows.aggregate(held=Count("pk"), freed=Count("pk", filter=due & ~kept_otherwise))
+        if counts["held"]:
+            coverage.append(HoldCoverage(declaration.key(), declaration.verbose_name, counts["held"], counts["freed"]))
+    return coverage
 
 
 class _HoldIndex:

@@ -24,6 +24,19 @@ class ComplaintStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+class ComplaintChannel(models.TextChoices):
+    """How a complaint or feedback reached Retta. The first three are the contact channels
+    (contacts.Channel), so a complaint made from a contact keeps its contact's channel."""
+
+    EMAIL = "email", _("Email")
+    CALL = "call", _("Call")
+    CHAT = "chat", _("Chat")
+    LETTER = "letter", _("Letter")
+    IN_PERSON = "in_person", _("In person")
+    WEB_FORM = "web_form", _("Web form")
+    OTHER = "other", _("Other")
+
+
 # A complaint in one of these states is finished: its retention clock runs from closed_at.
 # A tuple, not a set: migrations serialise it, and a set's order changes between runs.
 FINISHED_STATUSES = (ComplaintStatus.CLOSED, ComplaintStatus.WITHDRAWN)
@@ -42,7 +55,7 @@ class Complaint(ControllerScopedModel):
         related_name="complaints",
         verbose_name=_("complainant"),
     )
-    channel = models.CharField(_("channel"), max_length=10, blank=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=ComplaintChannel.choices, blank=True)
     subject = models.CharField(_("subject"), max_length=300)
     description = models.TextField(_("description"), blank=True)
     resolution = models.TextField(_("resolution"), blank=True)
@@ -84,6 +97,11 @@ class Complaint(ControllerScopedModel):
                 condition=Q(status__in=FINISHED_STATUSES, closed_at__isnull=False)
                 | (~Q(status__in=FINISHED_STATUSES) & Q(closed_at__isnull=True)),
                 name="complaints_complaint_closed_at_iff_finished",
+            ),
+            # Blank only for complaints recorded before the channel was asked for.
+            models.CheckConstraint(
+                condition=Q(channel="") | Q(channel__in=ComplaintChannel.values),
+                name="complaints_complaint_channel_known",
             ),
         ]
         indexes = [

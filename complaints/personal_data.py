@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from complaints.holds import legal_hold_keeps
+from complaints.holds import LEGAL_HOLD_CODE, legal_hold_keeps
 from complaints.models import FINISHED_STATUSES, Complaint, ComplaintEvent, ComplaintKind, Disclosure, LegalHold
 from core.personal_data import KeepReason, LegalBasis, PersonalDataType, Purpose, Recipient, Retention, registry
 
@@ -56,7 +56,7 @@ registry.add_scope_path("contacts.customer", "complaints.complaint", "complaints
 
 # Legal holds (complaints.holds): the purge, erasure and badges ask only this keep reason.
 LEGAL_HOLD = registry.register_keep_reason(
-    KeepReason(code="legal_hold", label=_("under an active legal hold"), q=legal_hold_keeps)
+    KeepReason(code=LEGAL_HOLD_CODE, label=_("under an active legal hold"), q=legal_hold_keeps)
 )
 
 

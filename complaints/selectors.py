@@ -10,7 +10,9 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from complaints.models import Complaint, ComplaintEvent, Disclosure, LegalHold
+from complaints.services import ComplainantDetails
 from contacts.models import Contact
+from contacts.selectors import customer_match
 from core.access import Action, Area
 from core.selectors import staff_with_access
 
@@ -95,3 +97,25 @@ def legal_holds() -> QuerySet[LegalHold]:
 def complaint_handlers(controller_ids: list[int]) -> QuerySet:
     """Users who may handle complaints of these controllers (for the handler filter)."""
     return staff_with_access(Area.COMPLAINTS, Action.CHANGE, controller_ids=controller_ids)
+
+
+@dataclass(frozen=True)
+class ComplainantPreview:
+    """What recording a complaint will do with the complainant's details, shown before saving."""
+
+    given: bool
+    customer: Any = None  # the customer they match; None: a new customer is made
+    controller: Any = None
+    errors: bool = False  # the details or the controller are not valid yet
+    identifiers: bool = False  # False for a name alone, which matches nobody
+
+
+def complainant_preview(*, controller: Any, details: ComplainantDetails) -> ComplainantPreview:
+    """The customer of the controller the details match, by the rule recording uses
+    (complaints.services.complainant_match_or_create)."""
+    return ComplainantPreview(
+        given=details.given,
+        customer=customer_match(controller=controller, email=details.email, phone=details.phone),
+        controller=controller,
+        identifiers=bool(details.email.strip() or details.phone.strip()),
+    )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -25,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from complaints.models import (
     Complaint,
+    ComplaintChannel,
     ComplaintEvent,
     ComplaintEventKind,
     ComplaintKind,
@@ -36,12 +38,18 @@ from complaints.models import (
 )
 from contacts.identifiers import normalise_email, normalise_phone
 from contacts.models import Contact, Customer, Task
+from contacts.selectors import customer_match
+from contacts.services import customer_create, customer_match_or_create
 from core.access import Action, Area, can
 from core.audit import audit_log
 from core.errors import Conflict
 from core.models import AuditAction, AuditPurpose, Controller
 
 S = ComplaintStatus
+
+# An earlier date is a typing error (and before 1921 Helsinki time has an offset in seconds,
+# which no ISO 8601 reader accepts).
+EARLIEST_RECEIVED_AT = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     S.RECEIVED: frozenset({S.IN_HANDLING, S.WITHDRAWN}),
     S.IN_HANDLING: frozenset({S.RESOLVED, S.WITHDRAWN}),
@@ -68,6 +76,65 @@ def _event(complaint: Complaint, *, kind: str, author: Any, text: str = "", **fi
     )
 
 
+@dataclass(frozen=True)
+class ComplainantDetails:
+    """The complainant as given at intake (on a call, in a letter, at the front desk): matched to
+    a customer of the controller by normalised email, then phone, or recorded as a new one."""
+
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+
+    @property
+    def given(self) -> bool:
+        return any(value.strip() for value in (self.name, self.email, self.phone))
+
+
+# Longest values a customer keeps (contacts.Customer.name; CustomerEmail; a phone as typed).
+COMPLAINANT_LIMITS = {"name": 200, "email": 254, "phone": 40}
+
+
+def complainant_details_errors(details: ComplainantDetails) -> dict[str, list[str]]:
+    """What is wrong with the complainant's details, by field ("name", "email", "phone")."""
+    errors: dict[str, list[str]] = {}
+    for name, limit in COMPLAINANT_LIMITS.items():
+        if len(getattr(details, name).strip()) > limit:
+            errors[name] = [_("At most %(limit)s characters.") % {"limit": limit}]
+    for name, normalise in (("email", normalise_email), ("phone", normalise_phone)):
+        if name in errors:
+            continue
+        try:
+            normalise(getattr(details, name))
+        except ValidationError as error:
+            errors[name] = list(error.messages)
+    if not details.given:
+        errors["name"] = [_("Give the complainant's name, email address or phone number.")]
+    return errors
+
+
+@dataclass(frozen=True)
+class ComplainantMatch:
+    customer: Customer
+    created: bool
+
+
+def complainant_match_or_create(*, controller: Controller, details: ComplainantDetails) -> ComplainantMatch:
+    """The customer these details belong to (by email, then phone: contacts' matching rule), with
+    identifiers not yet known added to it; or a new customer. A name alone matches nobody."""
+    errors = complainant_details_errors(details)
+    if errors:
+        # The form and the serializer show these by field first; this is the services' own check.
+        raise ValidationError({"complainant_details": [text for texts in errors.values() for text in texts]})
+    existing = customer_match(controller=controller, email=details.email, phone=details.phone)
+    if not details.email.strip() and not details.phone.strip():
+        return ComplainantMatch(customer_create(controller=controller, name=details.name), created=True)
+    customer = customer_match_or_create(
+        controller=controller, name=details.name, email=details.email, phone=details.phone
+    )
+    assert customer is not None  # an email or a phone was given and is valid
+    return ComplainantMatch(customer, created=existing is None)
+
+
 @transaction.atomic
 def complaint_create(
     *,
@@ -78,16 +145,37 @@ def complaint_create(
     description: str = "",
     channel: str = "",
     complainant: Customer | None = None,
+    complainant_details: ComplainantDetails | None = None,
     contacts: Sequence[Contact] = (),
     tasks: Sequence[Task] = (),
     received_at: dt.datetime | None = None,
 ) -> Complaint:
-    """A new complaint or feedback, `received`; its linked records are of the same controller."""
+    """A new complaint or feedback, `received`; its linked records are of the same controller.
+
+    The complainant is a customer chosen by the caller, or found or created from the details
+    given at intake (`complainant_details`), never both.
+    """
     if not subject.strip():
         raise ValidationError({"subject": _("Give the complaint a subject.")})
+    if channel and channel not in ComplaintChannel.values:
+        raise ValidationError({"channel": _("Choose how the complaint came in.")})
+    if received_at is not None and received_at > timezone.now() + dt.timedelta(minutes=5):
+        raise ValidationError({"received_at": _("A complaint cannot be received in the future.")})
+    if received_at is not None and received_at < EARLIEST_RECEIVED_AT:
+        raise ValidationError({"received_at": _("Check the date: it is before the year 2000.")})
+    if complainant is not None and complainant_details is not None:
+        raise ValidationError(
+            {"complainant_details": _("Give either the complainant's details or a customer, not both.")}
+        )
     _same_controller(controller, "complainant", [complainant])
     _same_controller(controller, "contacts", contacts)
     _same_controller(controller, "tasks", tasks)
+    complainant_created = False
+    if complainant_details is not None:
+        found = complainant_match_or_create(controller=controller, details=complainant_details)
+        complainant, complainant_created = found.customer, found.created
+        if complainant_created:
+            audit_log(actor=actor, action=AuditAction.CREATE, purpose=AuditPurpose.COMPLAINT_HANDLING, obj=complainant)
     complaint = Complaint.all_controllers.create(
         controller=controller,
         kind=kind,
@@ -106,7 +194,13 @@ def complaint_create(
         action=AuditAction.CREATE,
         purpose=AuditPurpose.COMPLAINT_HANDLING,
         obj=complaint,
-        details={"kind": complaint.kind, "contacts": [c.pk for c in contacts], "tasks": [t.pk for t in tasks]},
+        details={
+            "kind": complaint.kind,
+            "contacts": [c.pk for c in contacts],
+            "tasks": [t.pk for t in tasks],
+            "complainant": complainant.pk if complainant else None,
+            "complainant_created": complainant_created,
+        },
     )
     return complaint
 
@@ -243,6 +337,8 @@ def complaint_update(
         raise Conflict(_("A closed or withdrawn complaint can no longer be changed."), code="finished")
     if "subject" in fields and not str(fields["subject"]).strip():
         raise ValidationError({"subject": _("Give the complaint a subject.")})
+    if fields.get("channel") and fields["channel"] not in ComplaintChannel.values:
+        raise ValidationError({"channel": _("Choose how the complaint came in.")})
     _same_controller(complaint.controller, "complainant", [fields.get("complainant")])
     _same_controller(complaint.controller, "contacts", contacts or ())
     _same_controller(complaint.controller, "tasks", tasks or ())

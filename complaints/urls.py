@@ -6,6 +6,7 @@ app_name = "complaints"
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("new/", views.complaint_create, name="complaint_create"),
+    path("new/complainant/", views.complainant_lookup, name="complainant_lookup"),
     path("from-contact/<int:contact_pk>/", views.complaint_from_contact, name="complaint_from_contact"),
     path("<int:pk>/", views.complaint_detail, name="complaint_detail"),
     path("<int:pk>/assign-to-me/", views.complaint_assign_to_me, name="complaint_assign_to_me"),

@@ -13,10 +13,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from complaints import selectors, services
 from complaints.forms import (
+    ComplainantFields,
+    ComplainantLookupForm,
     ComplaintForm,
     ComplaintFromContactForm,
     DisclosureForm,
@@ -27,8 +29,8 @@ from complaints.forms import (
     ResolutionForm,
     TransitionForm,
 )
-from complaints.holds import holds_for
-from complaints.models import Complaint, LegalHold
+from complaints.holds import hold_coverage, holds_for
+from complaints.models import Complaint
 from contacts.models import Contact, Task
 from core.access import Action, Area, access_required, can
 from core.audit import audit_log, audit_log_many
@@ -92,6 +94,7 @@ def _complaint_page(request: HttpRequest, complaint: Complaint, **forms: Any) ->
         "note_form": forms.get("note_form") or NoteForm(),
         "resolution_form": forms.get("resolution_form") or ResolutionForm(initial={"resolution": complaint.resolution}),
         "finished": not allowed,
+        "customer_links": can(request.user, Area.CUSTOMER_SERVICE),
     }
     status = 400 if any(form.errors for form in forms.values()) else 200
     return render(request, "complaints/complaint_detail.html", context, status=status)
@@ -172,7 +175,14 @@ def complaint_resolution(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _after_create(request: HttpRequest, complaint: Complaint) -> HttpResponse:
-    messages.success(request, _("Complaint %(number)s was recorded.") % {"number": complaint.pk})
+    if complaint.complainant_id:
+        messages.success(
+            request,
+            _("Complaint %(number)s was recorded; complainant: %(complainant)s (customer %(customer)s).")
+            % {"number": complaint.pk, "complainant": complaint.complainant, "customer": complaint.complainant_id},
+        )
+    else:
+        messages.success(request, _("Complaint %(number)s was recorded.") % {"number": complaint.pk})
     if can(request.user, Area.COMPLAINTS):
         return redirect("complaints:complaint_detail", pk=complaint.pk)
     return redirect("core:home")
@@ -180,6 +190,7 @@ def _after_create(request: HttpRequest, complaint: Complaint) -> HttpResponse:
 
 @access_required(Area.COMPLAINTS, Action.CREATE)
 def complaint_create(request: HttpRequest) -> HttpResponse:
+    """Intake: the complaint and who made it, matched to a customer or recorded as a new one."""
     form = ComplaintForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -188,14 +199,56 @@ def complaint_create(request: HttpRequest) -> HttpResponse:
                 controller=data["controller"],
                 actor=request.user,
                 kind=data["kind"],
+                channel=data["channel"],
+                received_at=data["received_at"],
                 subject=data["subject"],
                 description=data["description"],
+                complainant_details=form.complainant_details() if form.complainant_given() else None,
             )
         except ValidationError as error:
             _form_errors(form, error)
         else:
             return _after_create(request, complaint)
-    return render(request, "complaints/complaint_form.html", {"form": form}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "complaints/complaint_form.html",
+        {
+            "form": form,
+            "match": _complainant_match(request, form) if form.is_bound else None,
+            "links": can(request.user, Area.CUSTOMER_SERVICE),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _complainant_match(request: HttpRequest, form: ComplainantFields) -> selectors.ComplainantPreview:
+    """What saving the form will do with the complainant; a customer shown is audited."""
+    data = getattr(form, "cleaned_data", {})
+    details = form.complainant_details()
+    if not details.given:
+        return selectors.ComplainantPreview(given=False)
+    if data.get("controller") is None or any(name.startswith("complainant_") for name in form.errors):
+        return selectors.ComplainantPreview(given=True, errors=True)
+    preview = selectors.complainant_preview(controller=data["controller"], details=details)
+    if preview.customer is not None:
+        audit_log(
+            actor=request.user, action=AuditAction.SEARCH, purpose=AuditPurpose.COMPLAINT_HANDLING, obj=preview.customer
+        )
+    return preview
+
+
+@require_POST
+@access_required(Area.COMPLAINTS, Action.CREATE)
+def complainant_lookup(request: HttpRequest) -> HttpResponse:
+    """htmx, from the intake form: which customer the complainant's details match, as typed.
+    POST, so that names, addresses and numbers stay out of URLs and access logs."""
+    form = ComplainantLookupForm(request.POST, user=request.user)
+    form.is_valid()
+    return render(
+        request,
+        "complaints/partials/complainant_match.html",
+        {"match": _complainant_match(request, form), "links": can(request.user, Area.CUSTOMER_SERVICE)},
+    )
 
 
 @access_required(Area.COMPLAINTS, Action.CREATE)
@@ -328,33 +381,36 @@ def hold_place(request: HttpRequest) -> HttpResponse:
     return render(request, "complaints/hold_form.html", {"form": form}, status=400 if form.errors else 200)
 
 
-def _hold_page(request: HttpRequest, hold: LegalHold, form: ReleaseForm | None = None) -> HttpResponse:
-    return render(
-        request,
-        "complaints/hold_detail.html",
-        {"hold": hold, "form": form or ReleaseForm()},
-        status=400 if form is not None and form.errors else 200,
-    )
-
-
 @access_required(Area.DATA_PROTECTION)
 def hold_detail(request: HttpRequest, pk: int) -> HttpResponse:
     hold = get_scoped_or_404(selectors.legal_holds(), pk=pk)
     audit_log(actor=request.user, action=AuditAction.VIEW, purpose=AuditPurpose.LEGAL_CLAIMS, obj=hold)
-    return _hold_page(request, hold)
+    return render(request, "complaints/hold_detail.html", {"hold": hold})
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @access_required(Area.DATA_PROTECTION, Action.CHANGE)
 def hold_release(request: HttpRequest, pk: int) -> HttpResponse:
+    """Release a hold, after a page naming what it covers and what the purge may then delete."""
     hold = get_scoped_or_404(selectors.legal_holds(), pk=pk)
-    form = ReleaseForm(request.POST)
-    if not form.is_valid():
-        return _hold_page(request, hold, form)
-    try:
-        services.legal_hold_release(hold=hold, actor=request.user, reason=form.cleaned_data["reason"])
-    except Conflict as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The legal hold was released."))
-    return redirect("complaints:hold_detail", pk=pk)
+    if not hold.is_active:
+        messages.error(request, _("This legal hold has already been released."))
+        return redirect("complaints:hold_detail", pk=pk)
+    form = ReleaseForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.legal_hold_release(hold=hold, actor=request.user, reason=form.cleaned_data["reason"])
+        except Conflict as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The legal hold was released."))
+        return redirect("complaints:hold_detail", pk=pk)
+    if request.method == "GET":
+        audit_log(actor=request.user, action=AuditAction.VIEW, purpose=AuditPurpose.LEGAL_CLAIMS, obj=hold)
+    coverage = hold_coverage(hold)
+    return render(
+        request,
+        "complaints/hold_release.html",
+        {"hold": hold, "form": form, "coverage": coverage, "freed": sum(row.freed for row in coverage)},
+        status=400 if form.errors else 200,
+    )

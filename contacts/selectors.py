@@ -113,6 +113,25 @@ def customer_lookup(*, phone: str = "", email: str = "") -> list[Customer]:
     return list(customers_visible().filter(condition)[:5])
 
 
+def customer_match(*, controller: Any, email: str = "", phone: str = "") -> Customer | None:
+    """The customer of this controller that these identifiers belong to: by normalised email
+    first, then by phone (the matching rule of P2). None when neither is known or given.
+
+    Reads the given controller's rows explicitly, so services may ask inside any scope.
+    """
+    email = normalise_email_or_blank(email)
+    phone = normalise_phone_or_blank(phone)
+    if email:
+        found = CustomerEmail.all_controllers.filter(controller=controller, email=email).select_related("customer")
+        customer = next((row.customer for row in found[:1]), None)
+        if customer is not None:
+            return customer
+    if phone:
+        found = CustomerPhone.all_controllers.filter(controller=controller, phone=phone).select_related("customer")
+        return next((row.customer for row in found[:1]), None)
+    return None
+
+
 def customer_timeline(*, customer: Customer, limit: int = 200) -> dict[str, Any]:
     """What the customer page shows: contacts, tasks and complaints, each in one query.
 

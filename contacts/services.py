@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts.identifiers import normalise_email_or_blank, normalise_phone_or_blank
 from contacts.models import Channel, Contact, Customer, CustomerEmail, CustomerPhone, Direction, Task, TaskStatus
+from contacts.selectors import customer_match
 from core.errors import Conflict
 from core.models import Controller
 
@@ -76,13 +77,7 @@ def customer_match_or_create(
     phone = normalise_phone_or_blank(phone)
     if not email and not phone:
         return None
-    customer = None
-    if email:
-        found = CustomerEmail.all_controllers.filter(controller=controller, email=email).select_related("customer")
-        customer = next((row.customer for row in found[:1]), None)
-    if customer is None and phone:
-        found = CustomerPhone.all_controllers.filter(controller=controller, phone=phone).select_related("customer")
-        customer = next((row.customer for row in found[:1]), None)
+    customer = customer_match(controller=controller, email=email, phone=phone)
     if customer is None:
         customer = Customer.all_controllers.create(controller=controller, name=name.strip()[:200])
     elif name and not customer.name:
@@ -90,6 +85,13 @@ def customer_match_or_create(
         customer.save(update_fields=["name", "updated_at"])
     _customer_add_identifiers(customer=customer, email=email, phone=phone)
     return customer
+
+
+@transaction.atomic
+def customer_create(*, controller: Controller, name: str) -> Customer:
+    """A customer known by name only (a letter without an address to match on): no identifiers,
+    so nothing will match it later; agents merge duplicates on the customer page."""
+    return Customer.all_controllers.create(controller=controller, name=name.strip()[:200])
 
 
 def _customer_add_identifiers(*, customer: Customer, email: str, phone: str) -> None:

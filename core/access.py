@@ -64,7 +64,9 @@ AREA_MODELS: Mapping[Area, tuple[str, ...]] = {
     Area.COMPLAINTS: ("complaints.complaint", "complaints.complaintevent"),
     Area.DISCLOSURES: ("complaints.disclosure",),
     Area.DATA_PROTECTION: ("privacy", "retention", "complaints.legalhold", "core.auditevent"),
-    Area.ADMINISTRATION: ("accounts", "django_celery_beat", "contacts.mailbox"),
+    # Controllers' details (never their data), login lockouts (django-axes), users and their
+    # memberships, mailboxes and schedules.
+    Area.ADMINISTRATION: ("accounts", "core.controller", "axes", "django_celery_beat", "contacts.mailbox"),
     Area.INBOUND: ("contacts",),
 }
 _DJANGO_ACTIONS = {Action.READ: ("view",), Action.CREATE: ("add",), Action.CHANGE: ("change", "delete")}

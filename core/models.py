@@ -52,6 +52,9 @@ class AuditAction(models.TextChoices):
     LOGIN = "login", _("Logged in")
     LOGIN_FAILED = "login_failed", _("Failed login")
     LOGOUT = "logout", _("Logged out")
+    BACKUP_CODES = "backup_codes", _("Made new backup codes")
+    TWO_FACTOR_RESET = "two_factor_reset", _("Reset two-factor login")
+    UNLOCK = "unlock", _("Lifted a login lockout")
 
 
 class AuditPurpose(models.TextChoices):

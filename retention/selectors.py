@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import models
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from core.personal_data import PersonalDataType, registry
 from core.scoping import unscoped
 from retention.deletion import keep_reason_labels
-from retention.models import PurgeRun
+from retention.models import PurgeRun, PurgeRunStatus
 from retention.purge import RetentionPlan, purge_order, retention_plan
 
 # The nightly run (the data migration's schedule); the dashboard shows what is due by then.
@@ -34,6 +35,70 @@ def purge_runs_visible_to(user: Any) -> QuerySet[PurgeRun]:
         .select_related("started_by")
         .order_by("-started_at", "-id")
     )
+
+
+# A real purge started from the pages needs a dry run at most this old to confirm against.
+CONFIRMATION_DRY_RUN_MAX_AGE = dt.timedelta(hours=24)
+
+
+class DryRunProblem(models.TextChoices):
+    """Why the latest dry run cannot be confirmed against."""
+
+    NONE = "none", _("There is no dry run of your controllers yet.")
+    RUNNING = "running", _("The latest dry run is still running. Reload this page when it has finished.")
+    FAILED = "failed", _("The latest dry run did not finish.")
+    OLD = "old", _("The latest dry run is more than a day old.")
+    SUPERSEDED = "superseded", _("A purge has run since the latest dry run, so its figures are out of date.")
+
+
+@dataclass
+class DryRunForConfirmation:
+    """The dry run a DPO confirms a real purge against, or why there is none to use."""
+
+    run: PurgeRun | None
+    problem: str = ""
+
+    @property
+    def usable(self) -> bool:
+        return self.run is not None and not self.problem
+
+    @property
+    def problem_label(self) -> str:
+        return str(DryRunProblem(self.problem).label) if self.problem else ""
+
+
+def purge_dry_run_for_confirmation(*, user: Any, now: dt.datetime | None = None) -> DryRunForConfirmation:
+    """The latest dry run covering all of the user's controllers, if it still tells what a real
+    purge of them would delete: finished, at most a day old, and no purge has run since."""
+    now = now or timezone.now()
+    mine = set(user.controller_ids())
+    runs = purge_runs_visible_to(user).prefetch_related("controllers")
+    latest = next(
+        (
+            run
+            for run in runs.filter(dry_run=True)[:20]
+            if mine <= {controller.pk for controller in run.controllers.all()}
+        ),
+        None,
+    )
+    if latest is None:
+        return DryRunForConfirmation(None, DryRunProblem.NONE)
+    if latest.status == PurgeRunStatus.RUNNING:
+        return DryRunForConfirmation(latest, DryRunProblem.RUNNING)
+    if latest.status != PurgeRunStatus.FINISHED:
+        return DryRunForConfirmation(latest, DryRunProblem.FAILED)
+    if latest.started_at < now - CONFIRMATION_DRY_RUN_MAX_AGE:
+        return DryRunForConfirmation(latest, DryRunProblem.OLD)
+    if runs.filter(dry_run=False, started_at__gt=latest.started_at).exists():
+        return DryRunForConfirmation(latest, DryRunProblem.SUPERSEDED)
+    return DryRunForConfirmation(latest)
+
+
+def record_type_labels() -> dict[str, Any]:
+    """The name of each record type a purge run counts, by its key."""
+    labels: dict[str, Any] = {d.key(): d.verbose_name for d in registry}
+    labels["core.auditevent"] = _AUDIT_LABEL
+    return labels
 
 
 def counts_for_controllers(counts: dict[str, Any], controller_ids: Collection[int]) -> dict[str, Any]:
@@ -152,8 +217,7 @@ def retention_dashboard(*, user: Any, now: dt.datetime | None = None) -> Dashboa
     now = now or timezone.now()
     controller_ids = list(user.controller_ids())
     tonight = next_nightly_run(now)
-    verbose_names: dict[str, Any] = {d.key(): d.verbose_name for d in registry}
-    verbose_names["core.auditevent"] = _AUDIT_LABEL
+    verbose_names = record_type_labels()
     return Dashboard(
         now=now,
         tonight=tonight,

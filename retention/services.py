@@ -15,10 +15,14 @@ from retention.models import PurgeRun, PurgeTrigger
 from retention.purge import purge_run_begin
 
 
-def purge_run_request(*, user: Any, dry_run: bool, now: dt.datetime | None = None) -> PurgeRun:
+def purge_run_request(
+    *, user: Any, dry_run: bool, now: dt.datetime | None = None, confirmed_dry_run: PurgeRun | None = None
+) -> PurgeRun:
     """Start a purge (or a dry run) of the DPO's own controllers; it runs as a background task.
 
-    Raises PurgeInProgress (409) while another run is being worked on.
+    The pages ask the DPO to confirm a real purge against the latest dry run, which is recorded
+    in the audit event (`confirmed_dry_run`); API clients confirm by their intent (`dry_run`
+    false). Raises PurgeInProgress (409) while another run is being worked on.
     """
     from retention.tasks import purge_expired
 
@@ -34,7 +38,11 @@ def purge_run_request(*, user: Any, dry_run: bool, now: dt.datetime | None = Non
         action=AuditAction.PURGE,
         purpose=AuditPurpose.RETENTION,
         obj=run,
-        details={"dry_run": run.dry_run, "requested": True},
+        details={
+            "dry_run": run.dry_run,
+            "requested": True,
+            "confirmed_dry_run": confirmed_dry_run.pk if confirmed_dry_run is not None else None,
+        },
     )
     transaction.on_commit(lambda: enqueue_committed(purge_expired, kwargs={"run_id": run.pk}))
     return run

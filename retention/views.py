@@ -3,26 +3,30 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.access import Action, Area, access_required
 from core.audit import audit_log
 from core.models import AuditAction, AuditPurpose, Controller
 from core.scoping import get_scoped_or_404
 from retention.deletion import keep_reason_labels
-from retention.forms import PurgeRunForm
+from retention.forms import PurgeConfirmForm, PurgeRunForm
+from retention.models import PurgeRun
 from retention.purge import PurgeInProgress
 from retention.selectors import (
     AgeChart,
     counts_for_controllers,
     kept_totals_by_reason,
+    purge_dry_run_for_confirmation,
     purge_runs_visible_to,
+    record_type_labels,
     retention_dashboard,
     totals_by_record_type,
 )
@@ -138,17 +142,61 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @access_required(Area.DATA_PROTECTION, Action.CHANGE)
 def run_start(request: HttpRequest) -> HttpResponse:
+    """Start a dry run. A real purge is never started here: unticking the dry run leads to the
+    confirmation page, which shows what the latest dry run said would go."""
     form = PurgeRunForm(request.POST)
-    if not form.is_valid():  # a checkbox: only a forged request gets here
-        messages.error(request, _("The request could not be understood."))
-        return redirect("retention:dashboard")
+    if not form.is_valid() or not form.cleaned_data["dry_run"]:
+        return redirect("retention:run_confirm")
     try:
-        run = purge_run_request(user=request.user, dry_run=form.cleaned_data["dry_run"])
+        run = purge_run_request(user=request.user, dry_run=True)
     except PurgeInProgress:
         messages.error(request, _("A purge run is in progress; try again when it has finished."))
         return redirect("retention:dashboard")
-    if form.cleaned_data["dry_run"]:
-        messages.success(request, _("Dry run started."))
-    else:
-        messages.success(request, _("Purge run started."))
+    messages.success(request, _("Dry run started."))
     return redirect("retention:run_detail", pk=run.pk)
+
+
+def _run_counts(run: PurgeRun, user: Any) -> dict[str, Any]:
+    """A run's counts for the user's controllers, named, for the pages."""
+    ids = user.controller_ids()
+    controllers = {str(c.pk): c for c in Controller.objects.filter(pk__in=ids)}
+    labels = record_type_labels()
+    reasons = keep_reason_labels()
+    deleted = counts_for_controllers(run.deleted, ids)
+    kept = counts_for_controllers(run.kept, ids)
+    return {
+        "deleted_rows": [
+            (key, labels.get(key, key), controllers[pk].name, count)
+            for key, per in sorted(deleted.items())
+            for pk, count in sorted(per.items())
+        ],
+        "deleted_total": sum(totals_by_record_type(deleted).values()),
+        "kept_totals": [(code, reasons.get(code, code), n) for code, n in kept_totals_by_reason(kept).items()],
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@access_required(Area.DATA_PROTECTION, Action.CHANGE)
+def run_confirm(request: HttpRequest) -> HttpResponse:
+    """A real purge: first what the latest dry run said would go, then the DPO types a word."""
+    found = purge_dry_run_for_confirmation(user=request.user)
+    latest = {"dry_run": found.run.pk if found.usable else None}  # type: ignore[union-attr]
+    form = PurgeConfirmForm(request.POST if request.method == "POST" else None, initial=latest)
+    stale = False
+    if request.method == "POST" and form.is_valid():
+        if not found.usable or form.cleaned_data["dry_run"] != found.run.pk:  # type: ignore[union-attr]
+            # Confirmed against figures that are no longer the latest: show the latest instead.
+            stale, form = True, PurgeConfirmForm(initial=latest)
+        else:
+            try:
+                run = purge_run_request(user=request.user, dry_run=False, confirmed_dry_run=found.run)
+            except PurgeInProgress:
+                messages.error(request, _("A purge run is in progress; try again when it has finished."))
+                return redirect("retention:dashboard")
+            messages.success(request, _("Purge run started."))
+            return redirect("retention:run_detail", pk=run.pk)
+    context: dict[str, Any] = {"found": found, "form": form, "stale": stale}
+    if found.run is not None:
+        audit_log(actor=request.user, action=AuditAction.VIEW, purpose=AuditPurpose.RETENTION, obj=found.run)
+        context.update(_run_counts(found.run, request.user))
+    return render(request, "retention/run_confirm.html", context, status=400 if stale or form.errors else 200)

@@ -128,6 +128,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.navigation",
+                "accounts.context_processors.two_factor",
             ],
         },
     },
@@ -179,6 +180,9 @@ OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Retta")
 # after OTP_FAILURE_LIMIT wrong codes in a row the session ends (password again).
 OTP_TOTP_THROTTLE_FACTOR = env_positive_int("OTP_TOTP_THROTTLE_FACTOR", 1)
 OTP_FAILURE_LIMIT = env_positive_int("OTP_FAILURE_LIMIT", 5)
+# Authenticator keys and backup codes are never shown in the admin (an administrator resets a
+# user's second factor instead: accounts.services.two_factor_reset).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Internationalisation: Finnish first, then Swedish and English.
 LANGUAGE_CODE = "fi"
@@ -370,6 +374,7 @@ SPECTACULAR_SETTINGS = {
         "ContactChannelEnum": "contacts.models.Channel",
         "PrivacyRequestChannelEnum": "privacy.models.RequestChannel",
         "ComplaintKindEnum": "complaints.models.ComplaintKind",
+        "ComplaintChannelEnum": "complaints.models.ComplaintChannel",
         "ComplaintEventKindEnum": "complaints.models.ComplaintEventKind",
         "PrivacyRequestKindEnum": "privacy.models.RequestKind",
         "MatchKindEnum": "privacy.models.MatchKind",

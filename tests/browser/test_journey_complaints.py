@@ -1,4 +1,5 @@
-"""A handler takes a complaint from received to closed; the DPO places and releases a subject hold."""
+"""A handler takes a complaint from received to closed, and from intake with a new complainant to
+closed; the DPO places a subject hold and releases it after seeing what it keeps."""
 
 from __future__ import annotations
 
@@ -75,9 +76,65 @@ def test_dpo_places_and_releases_a_subject_hold(page, dpo, isannointi, live_serv
     )
     assert is_held(later)
 
-    page.on("dialog", lambda dialog: dialog.accept())
+    page.click("#release-hold")
+    page.wait_for_selector("#hold-coverage")
     page.fill("#release-form textarea[name=reason]", "Asia sovittu")
+    page.click("#release-form button[type=submit]")
+    page.wait_for_selector("#id_confirm[aria-invalid=true]")  # not yet confirmed: nothing released
+    hold.refresh_from_db()
+    assert hold.is_active
+    page.check("#id_confirm")
     page.click("#release-form button[type=submit]")
     page.wait_for_selector("h1 .badge.ok")
     hold.refresh_from_db()
     assert hold.released_by == dpo and not is_held(later)
+
+
+def test_handler_takes_a_complaint_from_intake_with_a_new_complainant_to_closed(
+    login, colleague, isannointi, live_server
+):
+    from contacts.models import CustomerEmail, CustomerPhone
+    from contacts.services import customer_match_or_create
+
+    known = customer_match_or_create(controller=isannointi, name="Matti Virtanen", phone="050 765 4321")
+    page = login("colleague")
+    page.click("nav.mainnav a[href='/complaints/']")
+    page.click("a[href='/complaints/new/']")
+    page.select_option("#id_kind", "complaint")
+    page.select_option("#id_channel", "letter")
+    # A known number first: the intake says whom it matches, with a link to the customer.
+    page.fill("#id_complainant_phone", "0507654321")
+    page.wait_for_selector("#complainant-matched")
+    assert page.locator(f"#complainant-match a[href='/contacts/customers/{known.pk}/']").count() == 1
+    # Then the real complainant, whom nobody knows yet.
+    page.fill("#id_complainant_phone", "040 111 2233")
+    page.fill("#id_complainant_name", "Liisa Korhonen")
+    page.fill("#id_complainant_email", "Liisa.Korhonen@example.fi")
+    page.wait_for_selector("#complainant-new")
+    page.fill("#id_subject", "Kirje: piha-alueen lumityöt tekemättä")
+    page.fill("#id_description", "Asukas kertoo, ettei pihaa ole aurattu kahteen viikkoon.")
+    page.click("#complaint-form button[type=submit]")
+    page.wait_for_selector("#complaint-status")
+    assert page.inner_text("#complaint-channel") == "Kirje"
+    complaint = Complaint.all_controllers.get(subject__startswith="Kirje")
+    customer = complaint.complainant
+    assert customer.name == "Liisa Korhonen" and customer != known
+    assert CustomerEmail.all_controllers.get(customer=customer).email == "liisa.korhonen@example.fi"
+    assert CustomerPhone.all_controllers.get(customer=customer).phone == "+358401112233"
+    assert page.locator(f"#complaint-complainant a[href='/contacts/customers/{customer.pk}/']").count() == 1
+
+    page.click("#assign-to-me")
+    page.wait_for_selector("#complaint-handler:has-text('colleague')")
+    _change_status(page, "in_handling", "Otettu käsittelyyn")
+    page.fill("#resolution-form textarea[name=resolution]", "Huoltoyhtiö aurasi pihan, hyvitys seuraavassa laskussa")
+    page.click("#resolution-form button[type=submit]")
+    page.wait_for_load_state("load")
+    _change_status(page, "resolved")
+    _change_status(page, "closed", "Asukas kuitannut")
+    assert page.inner_text("#complaint-status") == "Suljettu"
+    complaint.refresh_from_db()
+    assert complaint.status == "closed" and complaint.handler == colleague and complaint.closed_at is not None
+    # The complainant's page lists the complaint.
+    page.click(f"#complaint-complainant a[href='/contacts/customers/{customer.pk}/']")
+    page.wait_for_selector("h1:has-text('Liisa Korhonen')")
+    assert "piha-alueen lumityöt" in page.inner_text("ul.complaints")

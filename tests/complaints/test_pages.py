@@ -214,10 +214,11 @@ def test_intake_of_the_other_controllers_contact_is_404(web_as, outsider, isanno
 
 def test_complaint_created_directly(web_as, agent, colleague, isannointi):
     url = reverse("complaints:complaint_create")
-    assert web_as(agent).post(url, {"controller": isannointi.pk, "kind": "feedback", "subject": ""}).status_code == 400
-    answer = web_as(agent).post(url, {"controller": isannointi.pk, "kind": "feedback", "subject": "Kiitos"})
+    given = {"controller": isannointi.pk, "channel": "email"}
+    assert web_as(agent).post(url, {**given, "kind": "feedback", "subject": ""}).status_code == 400
+    answer = web_as(agent).post(url, {**given, "kind": "feedback", "subject": "Kiitos"})
     assert answer.status_code == 302 and answer["Location"] == reverse("core:home")
-    answer = web_as(colleague).post(url, {"controller": isannointi.pk, "kind": "complaint", "subject": "Valitus"})
+    answer = web_as(colleague).post(url, {**given, "kind": "complaint", "subject": "Valitus"})
     complaint = Complaint.all_controllers.get(subject="Valitus")
     assert answer["Location"] == reverse("complaints:complaint_detail", args=[complaint.pk])
 
@@ -270,7 +271,9 @@ def test_handlers_and_agents_cannot_see_the_dpo_pages(web_as, colleague, agent, 
             reverse("complaints:hold_detail", args=[hold.pk]),
         ):
             assert client.get(url).status_code == 403, url
-        assert client.post(reverse("complaints:hold_release", args=[hold.pk]), {"reason": "x"}).status_code == 403
+        for method in (client.get, client.post):
+            answer = method(reverse("complaints:hold_release", args=[hold.pk]), {"reason": "x", "confirm": "on"})
+            assert answer.status_code == 403
         assert client.post(reverse("complaints:hold_place"), {"matter": "x"}).status_code == 403
     hold.refresh_from_db()
     assert hold.is_active
@@ -298,11 +301,15 @@ def test_dpo_places_and_releases_a_hold_of_each_scope_kind(web_as, dpo, isannoin
     assert client.get(reverse("complaints:hold_list")).status_code == 200
     assert client.get(reverse("complaints:hold_detail", args=[hold.pk])).status_code == 200
     release = reverse("complaints:hold_release", args=[hold.pk])
-    assert client.post(release, {"reason": ""}).status_code == 400
-    assert client.post(release, {"reason": "Sovittu"}).status_code == 302
+    assert client.get(release).status_code == 200
+    assert client.post(release, {"reason": "", "confirm": "on"}).status_code == 400
+    assert client.post(release, {"reason": "Sovittu"}).status_code == 400  # not confirmed
+    hold.refresh_from_db()
+    assert hold.is_active
+    assert client.post(release, {"reason": "Sovittu", "confirm": "on"}).status_code == 302
     hold.refresh_from_db()
     assert hold.released_by == dpo and hold.release_reason == "Sovittu"
-    again = client.post(release, {"reason": "Uudestaan"}, follow=True)
+    again = client.post(release, {"reason": "Uudestaan", "confirm": "on"}, follow=True)
     assert b'class="message error"' in again.content
 
 
@@ -328,7 +335,11 @@ def test_hold_pages_of_the_other_controller_are_404(web_as, retta_oy, isannointi
     hold = make_hold(isannointi)
     client = web_as(make_user("dpo-oy", Role.DPO, [retta_oy]))
     assert client.get(reverse("complaints:hold_detail", args=[hold.pk])).status_code == 404
-    assert client.post(reverse("complaints:hold_release", args=[hold.pk]), {"reason": "x"}).status_code == 404
+    assert client.get(reverse("complaints:hold_release", args=[hold.pk])).status_code == 404
+    answer = client.post(reverse("complaints:hold_release", args=[hold.pk]), {"reason": "x", "confirm": "on"})
+    assert answer.status_code == 404
+    hold.refresh_from_db()
+    assert hold.is_active
 
 
 def test_hold_list_empty_state(web_as, dpo):

@@ -77,19 +77,27 @@ def test_run_of_the_other_controller_is_404(web_as, isannointi, retta_oy):
     assert web_as(dpo_oy).get(reverse("retention:run_detail", args=[999999])).status_code == 404
 
 
-def test_starting_a_run_deletes_due_contacts_and_shows_the_run(web_as, dpo, isannointi):
+def test_the_start_form_defaults_to_a_dry_run(web_as, dpo):
+    html = web_as(dpo).get(reverse("retention:dashboard")).content.decode()
+    form = html.split('id="purge-start"')[1].split("</form>")[0]
+    assert 'name="dry_run"' in form and "checked" in form
+
+
+@pytest.mark.parametrize("data", [{}, {"dry_run": ""}, {"dry_run": "false"}])
+def test_a_real_purge_is_not_started_without_confirmation(web_as, dpo, isannointi, data):
     make_contact(isannointi, occurred_at=_days_ago(200))
-    response = web_as(dpo).post(reverse("retention:run_start"), {})
-    run = PurgeRun.objects.get()
-    assert response.status_code == 302
-    assert response["Location"] == reverse("retention:run_detail", args=[run.pk])
-    assert not Contact.all_controllers.exists()
+    response = web_as(dpo).post(reverse("retention:run_start"), data)
+    assert response.status_code == 302 and response["Location"] == reverse("retention:run_confirm")
+    assert not PurgeRun.objects.exists()
+    assert Contact.all_controllers.count() == 1
 
 
 def test_starting_a_dry_run(web_as, dpo, isannointi):
     make_contact(isannointi, occurred_at=_days_ago(200))
-    web_as(dpo).post(reverse("retention:run_start"), {"dry_run": "on"})
-    assert PurgeRun.objects.get().dry_run
+    response = web_as(dpo).post(reverse("retention:run_start"), {"dry_run": "on"})
+    run = PurgeRun.objects.get()
+    assert response["Location"] == reverse("retention:run_detail", args=[run.pk])
+    assert run.dry_run
     assert Contact.all_controllers.count() == 1
 
 
@@ -101,7 +109,9 @@ def test_starting_while_a_run_is_in_progress_says_so(web_as, dpo, isannointi, mo
         raise PurgeInProgress
 
     monkeypatch.setattr(views, "purge_run_request", busy)
-    response = web_as(dpo).post(reverse("retention:run_start"), {}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    response = web_as(dpo).post(
+        reverse("retention:run_start"), {"dry_run": "on"}, follow=True, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert "in progress" in response.content.decode()
 
 
