@@ -214,7 +214,7 @@ def request_extend(
         raise Conflict(_("The deadline has already been extended once."), code="already_extended")
     if deadlines.today_in_helsinki(now) > request.original_due_at:
         raise Conflict(_("The original due date has passed: it can no longer be extended."), code="too_late")
-    latest = deadlines.latest_extended_due_date(request.received_at)
+    latest = deadlines.latest_extended_due_date(request.original_due_at)
     due_at = due_at or latest
     if due_at <= request.original_due_at or due_at > latest:
         raise InvalidRequest(

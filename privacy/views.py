@@ -104,7 +104,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "r": privacy_request,
             "overdue": selectors.is_overdue(privacy_request, timezone.now()),
-            "latest_extension": deadlines.latest_extended_due_date(privacy_request.received_at),
+            "latest_extension": deadlines.latest_extended_due_date(privacy_request.original_due_at),
             "matches": [(m, previews.get((m.record_type, m.record_id))) for m in matches],
             "export": selectors.latest_export(privacy_request),
             "letters": privacy_request.letters.all(),
