@@ -26,7 +26,15 @@ from contacts.models import (
     Task,
     TaskStatus,
 )
-from core.personal_data import KeepReason, LegalBasis, PersonalDataType, Purpose, Retention, registry
+from core.personal_data import (
+    KeepReason,
+    LegalBasis,
+    PersonalDataType,
+    Purpose,
+    RecipientCategory,
+    Retention,
+    registry,
+)
 
 CUSTOMER_SERVICE_PURPOSES = (
     Purpose.IDENTIFY_CUSTOMER,
@@ -40,6 +48,15 @@ CUSTOMER_SERVICE_BASES = (LegalBasis.CONTRACT, LegalBasis.LEGITIMATE_INTEREST)
 
 # Requests and holds name a subject by email and phone: they are matched in the stored forms.
 registry.register_identifier_normalisers(email=normalise_email_or_blank, phone=normalise_phone_or_blank)
+
+# The processors contacts arrive and leave through (P6): named in access copies and in the record
+# of processing, from here.
+for _code, _label in (
+    ("email", _("Email service provider (receiving and sending customer-service email)")),
+    ("telephony", _("Telephony service provider (calls and call recordings)")),
+    ("chat", _("Web chat service provider (chats started on retta.fi)")),
+):
+    registry.register_recipient_category(RecipientCategory(code=_code, label=_label, processor=True))
 
 OPEN_TASK = KeepReason(
     code="open_task",

@@ -41,6 +41,9 @@ class Purpose(models.TextChoices):
     HANDLE_COMPLAINT = "handle_complaint", _("Handling feedback and complaints")
     LEGAL_REMEDIES = "legal_remedies", _("Using Retta's legal remedies")
     ACCOUNTABILITY = "accountability", _("Showing compliance with data-protection law")
+    SECURITY = "security", _("Keeping the system and its data secure")
+    STAFF_ACCESS = "staff_access", _("Giving staff the access their work needs")
+    RECOVERY = "recovery", _("Restoring the data after a failure")
 
 
 class LegalBasis(models.TextChoices):
@@ -227,6 +230,46 @@ class Recipient:
     disclosure_id: int | None = None
 
 
+@dataclass(frozen=True)
+class RecipientCategory:
+    """A category of recipients (P6, art. 13(1)(e), art. 30(1)(d)): named in access copies and in
+    the record of processing. A processor (art. 28) handles the data on the controller's behalf
+    (hosting, email, telephony); the others receive it as a disclosure."""
+
+    code: str
+    label: str | Promise
+    processor: bool = False
+
+
+@dataclass(frozen=True)
+class RetentionStatement:
+    """How long the data of a processing activity is kept: the rule in words, and the setting
+    holding its period when there is one (None: kept as long as the rule says, no fixed days)."""
+
+    description: str | Promise
+    setting: str | None = None
+
+    @property
+    def days(self) -> int | None:
+        return int(getattr(settings, self.setting)) if self.setting else None
+
+
+@dataclass(frozen=True)
+class ProcessingActivity:
+    """Processing of personal data outside the subjects' records: backups, the audit log, staff
+    accounts. Declared by the app that does it, listed in the record of processing (art. 30)."""
+
+    key: str
+    name: str | Promise
+    description: str | Promise
+    subject_categories: Sequence[str | Promise]
+    categories: Sequence[str | Promise]
+    purposes: Sequence[Purpose]
+    legal_bases: Sequence[LegalBasis]
+    source: str | Promise
+    retention: Sequence[RetentionStatement]
+
+
 # A recipients provider answers, for rows of one declaration, who they were disclosed to; the app
 # keeping the disclosure log registers one (one query per call, whatever the number of rows).
 RecipientsProvider = Callable[[type[PersonalDataType], Sequence[int]], Iterable[Recipient]]
@@ -246,6 +289,8 @@ class Registry:
     _keep_reasons: list[KeepReason] = field(default_factory=list)
     _exempt: dict[str, str] = field(default_factory=dict)
     _recipients_providers: list[RecipientsProvider] = field(default_factory=list)
+    _recipient_categories: dict[str, RecipientCategory] = field(default_factory=dict)
+    _activities: dict[str, ProcessingActivity] = field(default_factory=dict)
     # How the app owning customers normalises identifiers, so that requests match stored values.
     _normalise_email: Callable[[str], str] = _default_email
     _normalise_phone: Callable[[str], str] = _default_phone
@@ -279,6 +324,24 @@ class Registry:
         for provider in self._recipients_providers:
             found.extend(provider(declaration, pks))
         return found
+
+    def register_recipient_category(self, category: RecipientCategory) -> RecipientCategory:
+        """One home for who receives or handles the data: the access copy and the art. 30 record
+        both read `recipient_categories()`."""
+        self._recipient_categories[category.code] = category
+        return category
+
+    def recipient_categories(self, *, processors: bool | None = None) -> list[RecipientCategory]:
+        """Disclosure recipients first, then processors, each in the order registered."""
+        found = [c for c in self._recipient_categories.values() if processors is None or c.processor == processors]
+        return sorted(found, key=lambda c: c.processor)
+
+    def register_activity(self, activity: ProcessingActivity) -> ProcessingActivity:
+        self._activities[activity.key] = activity
+        return activity
+
+    def activities(self) -> list[ProcessingActivity]:
+        return list(self._activities.values())
 
     def register(self, declaration: type[PersonalDataType]) -> type[PersonalDataType]:
         key = declaration.key()
@@ -370,3 +433,56 @@ RESTRICTION = registry.register_keep_reason(
 def iter_subject_declarations() -> Iterable[type[PersonalDataType]]:
     """Declarations that can be matched to a subject directly by email or phone."""
     return [d for d in registry if d.email_paths or d.phone_paths]
+
+
+# The hosting provider holds everything the system stores (database, files, backups); the app that
+# brings data in through another processor (email, telephony, chat) registers that one.
+registry.register_recipient_category(
+    RecipientCategory(
+        code="hosting",
+        label=_("Hosting provider (servers, database, file storage and backups)"),
+        processor=True,
+    )
+)
+
+registry.register_activity(
+    ProcessingActivity(
+        key="audit_log",
+        name=_("Audit log"),
+        description=_(
+            "Who viewed, exported, changed or deleted personal data, when and why: the type and id of "
+            "the record, never its contents."
+        ),
+        subject_categories=(_("Staff using the customer-service system"),),
+        categories=(_("staff user"), _("time"), _("action and purpose"), _("type and id of the record")),
+        purposes=(Purpose.SECURITY, Purpose.ACCOUNTABILITY),
+        legal_bases=(LegalBasis.LEGAL_OBLIGATION, LegalBasis.LEGITIMATE_INTEREST),
+        source=_("Written by the system as staff use it."),
+        retention=(
+            RetentionStatement(
+                _("Two years from the event, then deleted by the nightly purge."), "RETENTION_AUDIT_EVENT_DAYS"
+            ),
+        ),
+    )
+)
+
+registry.register_activity(
+    ProcessingActivity(
+        key="backups",
+        name=_("Backups"),
+        description=_(
+            "Copies of the database and the stored files, encrypted, for restoring the service after a "
+            "failure. After a restore, every erasure done since the backup was taken is carried out again."
+        ),
+        subject_categories=(_("Every category of data subject of this record"),),
+        categories=(_("every category of personal data of this record"),),
+        purposes=(Purpose.RECOVERY, Purpose.SECURITY),
+        legal_bases=(LegalBasis.LEGITIMATE_INTEREST, LegalBasis.LEGAL_OBLIGATION),
+        source=_("Copied from the system's database and file storage."),
+        retention=(
+            RetentionStatement(
+                _("Each backup is kept for the backup period and then destroyed."), "BACKUP_RETENTION_DAYS"
+            ),
+        ),
+    )
+)

@@ -139,7 +139,7 @@ def test_record_of_processing_is_generated_from_the_declarations(web_as, dpo, is
     client = web_as(dpo)
     page = client.get("/privacy/record-of-processing/retta-isannointi/")
     html = page.content.decode()
-    assert page.status_code == 200 and "0871684-7" in html and "(90 d)" in html
+    assert page.status_code == 200 and "0871684-7" in html and "(90 päivää)" in html
     printable = client.get("/privacy/record-of-processing/retta-isannointi/?print=1")
     assert printable.status_code == 200 and "record-date" in printable.content.decode()
     assert client.get("/privacy/record-of-processing/").status_code == 200
