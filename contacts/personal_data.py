@@ -48,6 +48,9 @@ CUSTOMER_SERVICE_BASES = (LegalBasis.CONTRACT, LegalBasis.LEGITIMATE_INTEREST)
 
 # Requests and holds name a subject by email and phone: they are matched in the stored forms.
 registry.register_identifier_normalisers(email=normalise_email_or_blank, phone=normalise_phone_or_blank)
+# A customer is one person as known to a controller: records of different customers carrying the
+# same address or number show that it is shared.
+registry.register_person_record("contacts.customer")
 
 # The processors contacts arrive and leave through (P6): named in access copies and in the record
 # of processing, from here.

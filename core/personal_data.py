@@ -294,6 +294,8 @@ class Registry:
     # How the app owning customers normalises identifiers, so that requests match stored values.
     _normalise_email: Callable[[str], str] = _default_email
     _normalise_phone: Callable[[str], str] = _default_phone
+    # The record type standing for one person at a controller (a customer), named by its app.
+    _person_record: str = ""
 
     def register_identifier_normalisers(self, *, email: Callable[[str], str], phone: Callable[[str], str]) -> None:
         self._normalise_email = email
@@ -306,6 +308,24 @@ class Registry:
     def normalise_phone(self, value: str) -> str:
         """The stored (E.164) form of a phone number, '' when blank or malformed."""
         return self._normalise_phone(value)
+
+    def register_person_record(self, key: str) -> None:
+        self._person_record = key
+
+    def person_path(self, declaration: type[PersonalDataType]) -> str | None:
+        """The ORM path from a declaration's rows to the person they belong to (its scope path to
+        the person record, or its parent's), None when its rows name no person. Discovery uses it
+        to see an address or number that several people's records carry (a shared family phone)."""
+        if not self._person_record:
+            return None
+        path = declaration.scope_paths.get(self._person_record)
+        if path:
+            return path
+        if declaration.parent:
+            parent_path = self.person_path(self.get(declaration.parent))
+            if parent_path:
+                return f"{declaration.parent_path}__{parent_path}"
+        return None
 
     def register_recipients_provider(self, provider: RecipientsProvider) -> RecipientsProvider:
         if provider not in self._recipients_providers:

@@ -32,7 +32,7 @@ from core.errors import Conflict
 from core.models import AuditAction, AuditEvent, AuditPurpose
 from core.personal_data import LegalBasis, PersonalDataType, Purpose, registry
 from core.queueing import enqueue_committed
-from privacy.discovery import records_with_dependents
+from privacy.discovery import included_records, records_with_dependents, require_matches_reviewed
 from privacy.letters import letter_generate, retention_periods
 from privacy.models import (
     ExportStatus,
@@ -81,6 +81,13 @@ def export_start(*, request: PrivacyRequest, actor: Any) -> RequestExport:
     require_identity_checked(request)
     if request.kind not in export_kinds():
         raise Conflict(_("Only access and portability requests have a copy to export."), code="not_exportable")
+    require_matches_reviewed(request)
+    if request.kind == RequestKind.ACCESS and not included_records(request):
+        # An empty copy would say "nothing held" without the no-data letter's search behind it.
+        raise Conflict(
+            _("No record is in the answer: execute the request to send the no-data letter instead."),
+            code="nothing_to_export",
+        )
     if request.exports.filter(status__in=[ExportStatus.QUEUED, ExportStatus.BUILDING]).exists():
         raise Conflict(_("A copy is already being built."), code="export_in_progress")
     if request.status == RequestStatus.VERIFIED:

@@ -16,7 +16,11 @@ from privacy.models import OPEN_STATUSES, PrivacyRequest, RequestExport, Request
 
 def requests_visible(user: Any, *, controller: str = "", kind: str = "", status: str = "") -> QuerySet[PrivacyRequest]:
     """The requests of the user's controllers (the scoped manager), newest first."""
-    requests = PrivacyRequest.objects.select_related("controller").order_by("-received_at", "-id")
+    requests = (
+        PrivacyRequest.objects.select_related("controller")
+        .prefetch_related("identifiers")
+        .order_by("-received_at", "-id")
+    )
     if controller:
         requests = requests.filter(controller__slug=controller)
     if kind:

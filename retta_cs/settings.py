@@ -377,6 +377,7 @@ SPECTACULAR_SETTINGS = {
         "PrivacyRequestKindEnum": "privacy.models.RequestKind",
         "MatchKindEnum": "privacy.models.MatchKind",
         "LetterKindEnum": "privacy.models.LetterKind",
+        "IdentifierKindEnum": "privacy.models.IdentifierKind",
     },
 }
 

@@ -72,10 +72,13 @@ def test_a_request_through_the_pages(web_as, dpo, isannointi, subject_records):
     request.refresh_from_db()
     assert not request.identity_verified
     client.post(f"/privacy/{request.pk}/verify-identity/", {"method": "document_seen", "note": "passi"})
+    # A passport proves the person, not the address: a reply from it does.
+    client.post(f"/privacy/{request.pk}/verify-identity/", {"method": "email_on_file"})
     client.post(f"/privacy/{request.pk}/discover/")
     page = client.get(f"/privacy/{request.pk}/")
     assert page.status_code == 200 and "Vuotava hana" in page.content.decode()
-    client.post(f"/privacy/{request.pk}/execute/", {})
+    client.post(f"/privacy/{request.pk}/matches/", {})
+    client.post(f"/privacy/{request.pk}/execute/", {"confirm": "1"})
     request.refresh_from_db()
     assert request.status == "completed" and request.execution_report["deleted"]
     letter = request.letters.get(kind="erasure")
@@ -111,6 +114,7 @@ def test_export_progress_and_download_pages(web_as, dpo, isannointi, subject_rec
     request = make_privacy_request(isannointi, verified=True)
     assert client.get(f"/privacy/{request.pk}/download/").status_code == 302
     client.post(f"/privacy/{request.pk}/discover/")
+    client.post(f"/privacy/{request.pk}/matches/", {})
     client.post(f"/privacy/{request.pk}/execute/", {})
     progress = client.get(f"/privacy/{request.pk}/export/progress/")
     assert "download-export" in progress.content.decode()
@@ -122,6 +126,7 @@ def test_restriction_lift_through_the_pages_needs_the_notice_first(web_as, dpo, 
     client = web_as(dpo)
     request = make_privacy_request(isannointi, kind="restriction", verified=True)
     client.post(f"/privacy/{request.pk}/discover/")
+    client.post(f"/privacy/{request.pk}/matches/", {})
     client.post(f"/privacy/{request.pk}/execute/", {"basis": "accuracy_contested"})
     request.refresh_from_db()
     assert request.restriction_active
