@@ -92,11 +92,17 @@ class ComplaintData(PersonalDataType):
         "resolved_at",
         "closed_at",
     )
-    provided_by_subject = True
+    # The matter as the complainant described it; its handling and resolution are our staff's.
+    portable_fields = ("channel", "description", "received_at")
+    staff_fields = {"resolution": Q()}
     scope_paths = {"complaints.complaint": "pk", "contacts.customer": "complainant"}
     restriction_field = "restricted"
     objection_field = "processing_objected"
     erasure_waits_for_retention = True
+
+    @classmethod
+    def provided_by_subject_q(cls) -> Q:
+        return Q()
 
     @classmethod
     def due_q(cls, now: dt.datetime) -> Q:

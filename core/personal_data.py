@@ -9,6 +9,8 @@ A declaration says:
 - what the data is, its categories, purposes (P3), legal bases (P4) and source;
 - how to find a data subject's rows from normalised emails and phones (`subject_q`) and names;
 - how to export a row (`export_row`) and which files in storage belong to it (`file_fields`);
+- which rows and fields the subject provided (`provided_by_subject_q`, `portable_fields`) and
+  which our staff wrote (`staff_fields`): the source of each record, and portability;
 - which retention rule applies (`retention`), or that it lives and dies with a `parent` record;
 - its own reasons to keep a row past its date (`keep_reasons`); other apps add theirs with
   `registry.register_keep_reason` (a complaint keeps its contacts, a legal hold keeps anything);
@@ -18,13 +20,13 @@ A declaration says:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -121,10 +123,17 @@ class PersonalDataType:
     email_paths: ClassVar[Sequence[str]] = ()
     phone_paths: ClassVar[Sequence[str]] = ()
     name_paths: ClassVar[Sequence[str]] = ()
-    # Fields exported in an access copy (art. 15), in this order.
+    # Fields exported in an access copy (art. 15), in this order; those its plain-words summary
+    # shows, when not all of them (an email's HTML and message ids stay in data.json).
     export_fields: ClassVar[Sequence[str]] = ()
-    # True when the subject provided this data themselves (portability, art. 20).
-    provided_by_subject: ClassVar[bool] = False
+    summary_fields: ClassVar[Sequence[str]] = ()
+    # Who wrote a row, and portability (art. 20). `provided_by_subject_q()` gives the rows whose
+    # contents the person who contacted us gave (an inbound email, a visitor's chat line); the
+    # other rows are our staff's. Of those rows, `portable_fields` are the fields the person gave,
+    # except where `staff_fields` says our staff wrote them (field -> the rows where they did:
+    # the notes of a call, the resolution of a complaint).
+    portable_fields: ClassVar[Sequence[str]] = ()
+    staff_fields: ClassVar[Mapping[str, Q]] = {}
     # Paths from this model to records that a hold or request may be scoped to:
     # {"contacts.task": "task", "contacts.customer": "customer"}. Other apps may add paths.
     scope_paths: ClassVar[dict[str, str]] = {}
@@ -191,12 +200,47 @@ class PersonalDataType:
         """This record type's own reasons to keep a row (others come from the registry)."""
         return ()
 
+    # -- who wrote it, and portability ---------------------------------------------------------
+    @classmethod
+    def provided_by_subject_q(cls) -> Q | None:
+        """The rows the person contacting us provided; None when every row is our staff's."""
+        return None
+
+    @classmethod
+    def is_portable(cls) -> bool:
+        """Art. 20(1): data the subject provided, processed on a contract (or consent)."""
+        return (
+            bool(cls.portable_fields)
+            and cls.provided_by_subject_q() is not None
+            and LegalBasis.CONTRACT in cls.legal_bases
+        )
+
+    @classmethod
+    def with_authorship(cls, queryset: models.QuerySet) -> models.QuerySet:
+        """The rows with their authorship as flags, computed by the database in the same query:
+        `_provided_by_subject`, and `_staff_<field>` for each of `staff_fields`."""
+        annotations = {"_provided_by_subject": _flag(cls.provided_by_subject_q())}
+        for name, condition in cls.staff_fields.items():
+            annotations[f"_staff_{name}"] = _flag(condition)
+        return queryset.annotate(**annotations)
+
+    @classmethod
+    def staff_written(cls, obj: models.Model) -> set[str]:
+        """The fields of a row (read through `with_authorship`) that our staff wrote."""
+        return {name for name in cls.staff_fields if getattr(obj, f"_staff_{name}", False)}
+
+    @classmethod
+    def portable_row(cls, obj: models.Model) -> dict[str, Any]:
+        """A row provided by the subject, with only the fields they gave (for portability)."""
+        staff = cls.staff_written(obj)
+        return cls.export_row(obj, fields=[name for name in cls.portable_fields if name not in staff])
+
     # -- export -----------------------------------------------------------------------------
     @classmethod
-    def export_row(cls, obj: models.Model) -> dict[str, Any]:
+    def export_row(cls, obj: models.Model, fields: Sequence[str] | None = None) -> dict[str, Any]:
         """One row as JSON-ready values, for the access copy and portability."""
         row: dict[str, Any] = {"id": obj.pk}
-        for name in cls.export_fields:
+        for name in cls.export_fields if fields is None else fields:
             value = obj
             for part in name.split("__"):
                 value = getattr(value, part) if value is not None else None
@@ -213,6 +257,23 @@ class PersonalDataType:
     def queryset(cls) -> models.QuerySet:
         """All rows, unscoped: callers filter by controller themselves."""
         return cls.model._base_manager.all()
+
+
+def _flag(condition: Q | None) -> Any:
+    """A boolean the database computes per row: False for None, True for an empty condition."""
+    if condition is None:
+        return Value(False, output_field=models.BooleanField())
+    if not condition:
+        return Value(True, output_field=models.BooleanField())
+    return Case(When(condition, then=Value(True)), default=Value(False), output_field=models.BooleanField())
+
+
+class Source(models.TextChoices):
+    """Who wrote a record (art. 15(1)(g)), as the access copy says per record."""
+
+    SUBJECT = "subject", _("you, when you contacted us")
+    STAFF = "staff", _("our customer-service staff")
+    THIRD_PARTY = "third_party", _("someone else, or contact details not shown to be yours")
 
 
 @dataclass(frozen=True)

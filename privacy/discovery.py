@@ -300,6 +300,19 @@ def descendants_of(key: str, pks: list[int]) -> dict[str, list[int]]:
     return found
 
 
+def records_found_by_name_only(request: PrivacyRequest) -> dict[str, set[int]]:
+    """Acted-on records that came through no verified identifier (a name the DPO confirmed), and
+    the rows living with them: who wrote them is not shown to be the subject."""
+    found: dict[str, set[int]] = defaultdict(set)
+    name_only = request.matches.filter(included=True, matched_by=MatchKind.NAME).values_list("record_type", "record_id")
+    for record_type, record_id in name_only:
+        found[record_type].add(record_id)
+    for key, pks in list(found.items()):
+        for child_key, child_pks in descendants_of(key, sorted(pks)).items():
+            found[child_key].update(child_pks)
+    return dict(found)
+
+
 def records_with_dependents(request: PrivacyRequest) -> dict[str, list[int]]:
     """The records acted on plus every row that lives with them, deduplicated."""
     records = {key: list(pks) for key, pks in included_records(request).items()}
