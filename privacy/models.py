@@ -522,3 +522,57 @@ class ErasureLedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record_type} {self.erased_at:%Y-%m-%d}"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Sending failed")
+
+
+class LetterDelivery(ControllerScopedModel):
+    """A letter sent by email to the requester's verified address: saved first, sent after the
+    commit by a task, at most once; a failure is kept with the attempts made."""
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("letter"))
+    to_address = models.CharField(_("sent to"), max_length=254)
+    status = models.CharField(
+        _("status"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("sending attempts"), default=0)
+    error = models.TextField(_("last sending error"), blank=True)
+    queued_at = models.DateTimeField(_("queued at"), default=timezone.now)
+    queued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent by"),
+    )
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("letter sent by email")
+        verbose_name_plural = _("letters sent by email")
+        ordering = ["letter", "queued_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=DeliveryStatus.SENT) | Q(sent_at__isnull=False),
+                name="privacy_letterdelivery_sent_at_when_sent",
+            ),
+            # A letter goes to an address once: a second click while it waits or after it went
+            # is refused; after a failure it may be queued again.
+            models.UniqueConstraint(
+                fields=["letter", "to_address"],
+                condition=~Q(status=DeliveryStatus.FAILED),
+                name="privacy_letterdelivery_once_per_address",
+            ),
+        ]
+        indexes = [
+            # The periodic resend: deliveries still waiting or failed with attempts left.
+            models.Index(fields=["status", "attempts"], name="privacy_delivery_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"delivery {self.pk}"

@@ -21,6 +21,7 @@ from privacy.models import (
     OPEN_STATUSES,
     ErasureLedgerEntry,
     Letter,
+    LetterDelivery,
     PrivacyRequest,
     RecipientNotification,
     Redaction,
@@ -87,6 +88,18 @@ class LetterData(PersonalDataType):
     legal_bases = REQUEST_BASES
     parent = "privacy.privacyrequest"
     parent_path = "request"
+    subject_discovery = False
+
+
+@registry.register
+class LetterDeliveryData(PersonalDataType):
+    model = LetterDelivery
+    verbose_name = _("Letters sent by email")
+    categories = (_("email address"),)
+    purposes = REQUEST_PURPOSES
+    legal_bases = REQUEST_BASES
+    parent = "privacy.letter"
+    parent_path = "letter"
     subject_discovery = False
 
 

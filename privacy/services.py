@@ -57,13 +57,14 @@ def require_open(request: PrivacyRequest) -> None:
         raise Conflict(_("The request is already closed."), code="request_closed")
 
 
+def identity_not_checked_message() -> str:
+    return _("The requester's identity has not been checked: nothing can be exported or executed yet.")
+
+
 def require_identity_checked(request: PrivacyRequest) -> None:
     """Art. 12(6): nothing is handed out or changed before the requester's identity is checked."""
     if not request.identity_verified:
-        raise Conflict(
-            _("The requester's identity has not been checked: nothing can be exported or executed yet."),
-            code="identity_not_checked",
-        )
+        raise Conflict(identity_not_checked_message(), code="identity_not_checked")
 
 
 def _normalised(values: list[str], normalise: Any) -> list[str]:

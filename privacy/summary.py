@@ -13,63 +13,18 @@ grow with the copy. A further statement (a section of the closing part) is one b
 
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
 from collections.abc import Sequence
 from typing import IO, Any
 
-from django.core.exceptions import FieldDoesNotExist
-from django.db import models
 from django.template.loader import render_to_string
-from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
 from core.personal_data import LegalBasis, PersonalDataType, Purpose, Source, registry
-from privacy import deadlines
+from privacy.readable import field_label, readable_value
 
 INDENT = "    "
-
-
-def field_of(declaration: type[PersonalDataType], path: str) -> models.Field | None:
-    """The model field an export path names (`task_id` is the field `task`, `a__b` is `b`)."""
-    model = declaration.model
-    field = None
-    for part in path.split("__"):
-        try:
-            field = model._meta.get_field(part)
-        except FieldDoesNotExist:
-            field = next((f for f in model._meta.concrete_fields if f.attname == part), None)
-        if field is None:
-            return None
-        model = field.related_model if field.is_relation else model
-    return field
-
-
-def field_label(declaration: type[PersonalDataType], path: str) -> str:
-    field = field_of(declaration, path)
-    label = str(field.verbose_name) if field is not None else path.replace("_", " ")
-    return label[:1].upper() + label[1:]
-
-
-def readable_value(declaration: type[PersonalDataType], path: str, value: Any) -> str:
-    """A value as a person reads it; "" when there is nothing to show."""
-    if value is None or value == "":
-        return ""
-    field = field_of(declaration, path)
-    if field is not None and field.choices:
-        return str(dict(field.flatchoices).get(value, value))
-    if field is not None and field.is_relation:
-        return pgettext("a record's number", "no. %(id)s") % {"id": value}
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    if isinstance(value, str) and isinstance(field, models.DateTimeField):
-        value = dt.datetime.fromisoformat(value)
-    if isinstance(value, dt.datetime):
-        return formats.date_format(timezone.localtime(value, deadlines.HELSINKI), "SHORT_DATETIME_FORMAT")
-    if isinstance(value, dt.date):
-        return formats.date_format(value, "SHORT_DATE_FORMAT")
-    return str(value)
 
 
 def _indented(text: str) -> str:
@@ -156,10 +111,11 @@ class SummaryWriter:
     ) -> None:
         """One record: its number, who wrote it, and each field that has a value."""
         heading = str(declaration.model._meta.verbose_name)
+        number = pgettext("a record's number", "no. %(id)s") % {"id": pk}
         lines = [
             "",
-            f"-- {heading[:1].upper()}{heading[1:]} {pgettext('a record number', 'no. %(id)s') % {'id': pk}}",
-            f"{INDENT}{_('Written by')}: {Source(source).label}",
+            f"-- {heading[:1].upper()}{heading[1:]} {number}",
+            INDENT + _("Written by: %(source)s") % {"source": Source(source).label},
         ]
         shown_fields = declaration.summary_fields or declaration.export_fields
         for path, value in data.items():
@@ -175,7 +131,7 @@ class SummaryWriter:
             if shown:
                 lines.append(f"{INDENT}{label}: {_indented(shown)}")
         for path in files:
-            lines.append(f"{INDENT}{_('File in this package')}: {path}")
+            lines.append(INDENT + _("File in this package: %(path)s") % {"path": path})
         self.body.write("\n".join(lines) + "\n")
 
     def closing_context(self) -> dict[str, Any]:
