@@ -49,8 +49,9 @@ def _values(request: PrivacyRequest, *, verified_only: bool) -> tuple[list[str],
     rows = request.identifiers.all()
     if verified_only:
         rows = rows.filter(verified_at__isnull=False)
-    emails = sorted({value for kind, value in rows.values_list("kind", "value") if kind == IdentifierKind.EMAIL})
-    phones = sorted({value for kind, value in rows.values_list("kind", "value") if kind == IdentifierKind.PHONE})
+    pairs = list(rows.values_list("kind", "value"))
+    emails = sorted({value for kind, value in pairs if kind == IdentifierKind.EMAIL})
+    phones = sorted({value for kind, value in pairs if kind == IdentifierKind.PHONE})
     return emails, phones
 
 
