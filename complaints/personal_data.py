@@ -11,7 +11,16 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints.holds import LEGAL_HOLD_CODE, legal_hold_keeps
 from complaints.models import FINISHED_STATUSES, Complaint, ComplaintEvent, ComplaintKind, Disclosure, LegalHold
-from core.personal_data import KeepReason, LegalBasis, PersonalDataType, Purpose, Recipient, Retention, registry
+from core.personal_data import (
+    KeepReason,
+    LegalBasis,
+    PersonalDataType,
+    Purpose,
+    Recipient,
+    RecipientCategory,
+    Retention,
+    registry,
+)
 
 COMPLAINT_PURPOSES = (Purpose.HANDLE_COMPLAINT, Purpose.LEGAL_REMEDIES)
 COMPLAINT_BASES = (LegalBasis.CONTRACT, LegalBasis.LEGITIMATE_INTEREST)
@@ -83,11 +92,17 @@ class ComplaintData(PersonalDataType):
         "resolved_at",
         "closed_at",
     )
-    provided_by_subject = True
+    # The matter as the complainant described it; its handling and resolution are our staff's.
+    portable_fields = ("channel", "description", "received_at")
+    staff_fields = {"resolution": Q()}
     scope_paths = {"complaints.complaint": "pk", "contacts.customer": "complainant"}
     restriction_field = "restricted"
     objection_field = "processing_objected"
     erasure_waits_for_retention = True
+
+    @classmethod
+    def provided_by_subject_q(cls) -> Q:
+        return Q()
 
     @classmethod
     def due_q(cls, now: dt.datetime) -> Q:
@@ -152,6 +167,15 @@ class LegalHoldData(PersonalDataType):
     )
     export_fields = ("matter", "scope", "placed_at", "released_at")
 
+
+# Who data may be disclosed to (P6), as the disclosure log records them: named in access copies
+# and in the record of processing.
+for _code, _label in (
+    ("group_company", _("Retta group companies, for developing operations and using legal remedies")),
+    ("insurer_or_counsel", _("Insurance companies and legal counsel, when legal claims require it")),
+    ("authority", _("Authorities, as the law requires")),
+):
+    registry.register_recipient_category(RecipientCategory(code=_code, label=_label))
 
 # The disclosure log answers who a record was disclosed to (P6): named in access copies and
 # notified on rectification, erasure and restriction (art. 19). Paths from a disclosure to the

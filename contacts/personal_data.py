@@ -15,18 +15,29 @@ from django.utils.translation import gettext_lazy as _
 from contacts.identifiers import normalise_email_or_blank, normalise_phone_or_blank
 from contacts.models import (
     CallRecording,
+    Channel,
+    ChatAuthor,
     ChatMessage,
     Contact,
     Customer,
     CustomerEmail,
     CustomerPhone,
+    Direction,
     EmailAttachment,
     EmailMessage,
     Mailbox,
     Task,
     TaskStatus,
 )
-from core.personal_data import KeepReason, LegalBasis, PersonalDataType, Purpose, Retention, registry
+from core.personal_data import (
+    KeepReason,
+    LegalBasis,
+    PersonalDataType,
+    Purpose,
+    RecipientCategory,
+    Retention,
+    registry,
+)
 
 CUSTOMER_SERVICE_PURPOSES = (
     Purpose.IDENTIFY_CUSTOMER,
@@ -40,6 +51,18 @@ CUSTOMER_SERVICE_BASES = (LegalBasis.CONTRACT, LegalBasis.LEGITIMATE_INTEREST)
 
 # Requests and holds name a subject by email and phone: they are matched in the stored forms.
 registry.register_identifier_normalisers(email=normalise_email_or_blank, phone=normalise_phone_or_blank)
+# A customer is one person as known to a controller: records of different customers carrying the
+# same address or number show that it is shared.
+registry.register_person_record("contacts.customer")
+
+# The processors contacts arrive and leave through (P6): named in access copies and in the record
+# of processing, from here.
+for _code, _label in (
+    ("email", _("Email service provider (receiving and sending customer-service email)")),
+    ("telephony", _("Telephony service provider (calls and call recordings)")),
+    ("chat", _("Web chat service provider (chats started on retta.fi)")),
+):
+    registry.register_recipient_category(RecipientCategory(code=_code, label=_label, processor=True))
 
 OPEN_TASK = KeepReason(
     code="open_task",
@@ -76,10 +99,17 @@ class ContactData(PersonalDataType):
         "task_id",
         "customer_id",
     )
-    provided_by_subject = True
+    # What the customer gave: their contact details, and what they wrote. A call's subject and
+    # notes are the agent's; an outbound contact (a reply, a call made) is our staff's.
+    portable_fields = ("channel", "occurred_at", "name", "email", "phone", "subject", "body")
+    staff_fields = {"subject": Q(channel=Channel.CALL), "body": Q(channel=Channel.CALL)}
     scope_paths = {"contacts.contact": "pk", "contacts.task": "task", "contacts.customer": "customer"}
     restriction_field = "restricted"
     objection_field = "processing_objected"
+
+    @classmethod
+    def provided_by_subject_q(cls) -> Q:
+        return Q(direction=Direction.INBOUND)
 
     @classmethod
     def keep_reasons(cls) -> Sequence[KeepReason]:
@@ -108,7 +138,12 @@ class EmailMessageData(PersonalDataType):
         "send_status",
         "sent_at",
     )
-    provided_by_subject = True
+    portable_fields = ("from_header", "to_header", "text_body", "html_body", "raw")
+    summary_fields = ("from_header", "to_header", "text_body", "send_status", "sent_at")
+
+    @classmethod
+    def provided_by_subject_q(cls) -> Q:
+        return Q(contact__direction=Direction.INBOUND)
 
 
 @registry.register
@@ -122,7 +157,11 @@ class EmailAttachmentData(PersonalDataType):
     parent_path = "email"
     file_fields = ("file",)
     export_fields = ("filename", "content_type", "size_bytes", "file")
-    provided_by_subject = True
+    portable_fields = ("filename", "content_type", "file")
+
+    @classmethod
+    def provided_by_subject_q(cls) -> Q:
+        return Q(email__contact__direction=Direction.INBOUND)
 
 
 @registry.register
@@ -136,6 +175,12 @@ class CallRecordingData(PersonalDataType):
     parent_path = "contact"
     file_fields = ("file",)
     export_fields = ("content_type", "size_bytes", "duration_seconds", "file")
+    # A recording of the call with the customer, who is its source; not portable, since it holds
+    # the agent's voice and words as much as the customer's.
+
+    @classmethod
+    def provided_by_subject_q(cls) -> Q:
+        return Q()
 
 
 @registry.register
@@ -148,7 +193,11 @@ class ChatMessageData(PersonalDataType):
     parent = "contacts.contact"
     parent_path = "contact"
     export_fields = ("position", "at", "author", "text")
-    provided_by_subject = True
+    portable_fields = ("at", "text")
+
+    @classmethod
+    def provided_by_subject_q(cls) -> Q:
+        return Q(author=ChatAuthor.VISITOR)
 
 
 @registry.register
@@ -194,7 +243,12 @@ class CustomerData(PersonalDataType):
     phone_paths = ("phones__phone",)
     name_paths = ("name",)
     export_fields = ("name", "created_at")
-    provided_by_subject = True
+    portable_fields = ("name",)
+
+    @classmethod
+    def provided_by_subject_q(cls) -> Q:
+        return Q()
+
     scope_paths = {"contacts.customer": "pk"}
 
     @classmethod
@@ -216,7 +270,11 @@ class CustomerEmailData(PersonalDataType):
     parent_path = "customer"
     email_paths = ("email",)
     export_fields = ("email",)
-    provided_by_subject = True
+    portable_fields = ("email",)
+
+    @classmethod
+    def provided_by_subject_q(cls) -> Q:
+        return Q()
 
 
 @registry.register
@@ -230,7 +288,11 @@ class CustomerPhoneData(PersonalDataType):
     parent_path = "customer"
     phone_paths = ("phone",)
     export_fields = ("phone",)
-    provided_by_subject = True
+    portable_fields = ("phone",)
+
+    @classmethod
+    def provided_by_subject_q(cls) -> Q:
+        return Q()
 
 
 # A mailbox is configuration: an address of the controller's own customer service and its IMAP

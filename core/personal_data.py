@@ -9,6 +9,8 @@ A declaration says:
 - what the data is, its categories, purposes (P3), legal bases (P4) and source;
 - how to find a data subject's rows from normalised emails and phones (`subject_q`) and names;
 - how to export a row (`export_row`) and which files in storage belong to it (`file_fields`);
+- which rows and fields the subject provided (`provided_by_subject_q`, `portable_fields`) and
+  which our staff wrote (`staff_fields`): the source of each record, and portability;
 - which retention rule applies (`retention`), or that it lives and dies with a `parent` record;
 - its own reasons to keep a row past its date (`keep_reasons`); other apps add theirs with
   `registry.register_keep_reason` (a complaint keeps its contacts, a legal hold keeps anything);
@@ -18,13 +20,13 @@ A declaration says:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -41,6 +43,9 @@ class Purpose(models.TextChoices):
     HANDLE_COMPLAINT = "handle_complaint", _("Handling feedback and complaints")
     LEGAL_REMEDIES = "legal_remedies", _("Using Retta's legal remedies")
     ACCOUNTABILITY = "accountability", _("Showing compliance with data-protection law")
+    SECURITY = "security", _("Keeping the system and its data secure")
+    STAFF_ACCESS = "staff_access", _("Giving staff the access their work needs")
+    RECOVERY = "recovery", _("Restoring the data after a failure")
 
 
 class LegalBasis(models.TextChoices):
@@ -118,10 +123,17 @@ class PersonalDataType:
     email_paths: ClassVar[Sequence[str]] = ()
     phone_paths: ClassVar[Sequence[str]] = ()
     name_paths: ClassVar[Sequence[str]] = ()
-    # Fields exported in an access copy (art. 15), in this order.
+    # Fields exported in an access copy (art. 15), in this order; those its plain-words summary
+    # shows, when not all of them (an email's HTML and message ids stay in data.json).
     export_fields: ClassVar[Sequence[str]] = ()
-    # True when the subject provided this data themselves (portability, art. 20).
-    provided_by_subject: ClassVar[bool] = False
+    summary_fields: ClassVar[Sequence[str]] = ()
+    # Who wrote a row, and portability (art. 20). `provided_by_subject_q()` gives the rows whose
+    # contents the person who contacted us gave (an inbound email, a visitor's chat line); the
+    # other rows are our staff's. Of those rows, `portable_fields` are the fields the person gave,
+    # except where `staff_fields` says our staff wrote them (field -> the rows where they did:
+    # the notes of a call, the resolution of a complaint).
+    portable_fields: ClassVar[Sequence[str]] = ()
+    staff_fields: ClassVar[Mapping[str, Q]] = {}
     # Paths from this model to records that a hold or request may be scoped to:
     # {"contacts.task": "task", "contacts.customer": "customer"}. Other apps may add paths.
     scope_paths: ClassVar[dict[str, str]] = {}
@@ -188,12 +200,47 @@ class PersonalDataType:
         """This record type's own reasons to keep a row (others come from the registry)."""
         return ()
 
+    # -- who wrote it, and portability ---------------------------------------------------------
+    @classmethod
+    def provided_by_subject_q(cls) -> Q | None:
+        """The rows the person contacting us provided; None when every row is our staff's."""
+        return None
+
+    @classmethod
+    def is_portable(cls) -> bool:
+        """Art. 20(1): data the subject provided, processed on a contract (or consent)."""
+        return (
+            bool(cls.portable_fields)
+            and cls.provided_by_subject_q() is not None
+            and LegalBasis.CONTRACT in cls.legal_bases
+        )
+
+    @classmethod
+    def with_authorship(cls, queryset: models.QuerySet) -> models.QuerySet:
+        """The rows with their authorship as flags, computed by the database in the same query:
+        `_provided_by_subject`, and `_staff_<field>` for each of `staff_fields`."""
+        annotations = {"_provided_by_subject": _flag(cls.provided_by_subject_q())}
+        for name, condition in cls.staff_fields.items():
+            annotations[f"_staff_{name}"] = _flag(condition)
+        return queryset.annotate(**annotations)
+
+    @classmethod
+    def staff_written(cls, obj: models.Model) -> set[str]:
+        """The fields of a row (read through `with_authorship`) that our staff wrote."""
+        return {name for name in cls.staff_fields if getattr(obj, f"_staff_{name}", False)}
+
+    @classmethod
+    def portable_row(cls, obj: models.Model) -> dict[str, Any]:
+        """A row provided by the subject, with only the fields they gave (for portability)."""
+        staff = cls.staff_written(obj)
+        return cls.export_row(obj, fields=[name for name in cls.portable_fields if name not in staff])
+
     # -- export -----------------------------------------------------------------------------
     @classmethod
-    def export_row(cls, obj: models.Model) -> dict[str, Any]:
+    def export_row(cls, obj: models.Model, fields: Sequence[str] | None = None) -> dict[str, Any]:
         """One row as JSON-ready values, for the access copy and portability."""
         row: dict[str, Any] = {"id": obj.pk}
-        for name in cls.export_fields:
+        for name in cls.export_fields if fields is None else fields:
             value = obj
             for part in name.split("__"):
                 value = getattr(value, part) if value is not None else None
@@ -212,6 +259,23 @@ class PersonalDataType:
         return cls.model._base_manager.all()
 
 
+def _flag(condition: Q | None) -> Any:
+    """A boolean the database computes per row: False for None, True for an empty condition."""
+    if condition is None:
+        return Value(False, output_field=models.BooleanField())
+    if not condition:
+        return Value(True, output_field=models.BooleanField())
+    return Case(When(condition, then=Value(True)), default=Value(False), output_field=models.BooleanField())
+
+
+class Source(models.TextChoices):
+    """Who wrote a record (art. 15(1)(g)), as the access copy says per record."""
+
+    SUBJECT = "subject", _("you, when you contacted us")
+    STAFF = "staff", _("our customer-service staff")
+    THIRD_PARTY = "third_party", _("someone else, or contact details not shown to be yours")
+
+
 @dataclass(frozen=True)
 class Recipient:
     """One recipient a record was disclosed to (P6): named in access copies, notified on
@@ -225,6 +289,46 @@ class Recipient:
     legal_basis: str = ""
     disclosure_type: str = ""
     disclosure_id: int | None = None
+
+
+@dataclass(frozen=True)
+class RecipientCategory:
+    """A category of recipients (P6, art. 13(1)(e), art. 30(1)(d)): named in access copies and in
+    the record of processing. A processor (art. 28) handles the data on the controller's behalf
+    (hosting, email, telephony); the others receive it as a disclosure."""
+
+    code: str
+    label: str | Promise
+    processor: bool = False
+
+
+@dataclass(frozen=True)
+class RetentionStatement:
+    """How long the data of a processing activity is kept: the rule in words, and the setting
+    holding its period when there is one (None: kept as long as the rule says, no fixed days)."""
+
+    description: str | Promise
+    setting: str | None = None
+
+    @property
+    def days(self) -> int | None:
+        return int(getattr(settings, self.setting)) if self.setting else None
+
+
+@dataclass(frozen=True)
+class ProcessingActivity:
+    """Processing of personal data outside the subjects' records: backups, the audit log, staff
+    accounts. Declared by the app that does it, listed in the record of processing (art. 30)."""
+
+    key: str
+    name: str | Promise
+    description: str | Promise
+    subject_categories: Sequence[str | Promise]
+    categories: Sequence[str | Promise]
+    purposes: Sequence[Purpose]
+    legal_bases: Sequence[LegalBasis]
+    source: str | Promise
+    retention: Sequence[RetentionStatement]
 
 
 # A recipients provider answers, for rows of one declaration, who they were disclosed to; the app
@@ -246,9 +350,13 @@ class Registry:
     _keep_reasons: list[KeepReason] = field(default_factory=list)
     _exempt: dict[str, str] = field(default_factory=dict)
     _recipients_providers: list[RecipientsProvider] = field(default_factory=list)
+    _recipient_categories: dict[str, RecipientCategory] = field(default_factory=dict)
+    _activities: dict[str, ProcessingActivity] = field(default_factory=dict)
     # How the app owning customers normalises identifiers, so that requests match stored values.
     _normalise_email: Callable[[str], str] = _default_email
     _normalise_phone: Callable[[str], str] = _default_phone
+    # The record type standing for one person at a controller (a customer), named by its app.
+    _person_record: str = ""
 
     def register_identifier_normalisers(self, *, email: Callable[[str], str], phone: Callable[[str], str]) -> None:
         self._normalise_email = email
@@ -261,6 +369,24 @@ class Registry:
     def normalise_phone(self, value: str) -> str:
         """The stored (E.164) form of a phone number, '' when blank or malformed."""
         return self._normalise_phone(value)
+
+    def register_person_record(self, key: str) -> None:
+        self._person_record = key
+
+    def person_path(self, declaration: type[PersonalDataType]) -> str | None:
+        """The ORM path from a declaration's rows to the person they belong to (its scope path to
+        the person record, or its parent's), None when its rows name no person. Discovery uses it
+        to see an address or number that several people's records carry (a shared family phone)."""
+        if not self._person_record:
+            return None
+        path = declaration.scope_paths.get(self._person_record)
+        if path:
+            return path
+        if declaration.parent:
+            parent_path = self.person_path(self.get(declaration.parent))
+            if parent_path:
+                return f"{declaration.parent_path}__{parent_path}"
+        return None
 
     def register_recipients_provider(self, provider: RecipientsProvider) -> RecipientsProvider:
         if provider not in self._recipients_providers:
@@ -279,6 +405,24 @@ class Registry:
         for provider in self._recipients_providers:
             found.extend(provider(declaration, pks))
         return found
+
+    def register_recipient_category(self, category: RecipientCategory) -> RecipientCategory:
+        """One home for who receives or handles the data: the access copy and the art. 30 record
+        both read `recipient_categories()`."""
+        self._recipient_categories[category.code] = category
+        return category
+
+    def recipient_categories(self, *, processors: bool | None = None) -> list[RecipientCategory]:
+        """Disclosure recipients first, then processors, each in the order registered."""
+        found = [c for c in self._recipient_categories.values() if processors is None or c.processor == processors]
+        return sorted(found, key=lambda c: c.processor)
+
+    def register_activity(self, activity: ProcessingActivity) -> ProcessingActivity:
+        self._activities[activity.key] = activity
+        return activity
+
+    def activities(self) -> list[ProcessingActivity]:
+        return list(self._activities.values())
 
     def register(self, declaration: type[PersonalDataType]) -> type[PersonalDataType]:
         key = declaration.key()
@@ -370,3 +514,56 @@ RESTRICTION = registry.register_keep_reason(
 def iter_subject_declarations() -> Iterable[type[PersonalDataType]]:
     """Declarations that can be matched to a subject directly by email or phone."""
     return [d for d in registry if d.email_paths or d.phone_paths]
+
+
+# The hosting provider holds everything the system stores (database, files, backups); the app that
+# brings data in through another processor (email, telephony, chat) registers that one.
+registry.register_recipient_category(
+    RecipientCategory(
+        code="hosting",
+        label=_("Hosting provider (servers, database, file storage and backups)"),
+        processor=True,
+    )
+)
+
+registry.register_activity(
+    ProcessingActivity(
+        key="audit_log",
+        name=_("Audit log"),
+        description=_(
+            "Who viewed, exported, changed or deleted personal data, when and why: the type and id of "
+            "the record, never its contents."
+        ),
+        subject_categories=(_("Staff using the customer-service system"),),
+        categories=(_("staff user"), _("time"), _("action and purpose"), _("type and id of the record")),
+        purposes=(Purpose.SECURITY, Purpose.ACCOUNTABILITY),
+        legal_bases=(LegalBasis.LEGAL_OBLIGATION, LegalBasis.LEGITIMATE_INTEREST),
+        source=_("Written by the system as staff use it."),
+        retention=(
+            RetentionStatement(
+                _("Two years from the event, then deleted by the nightly purge."), "RETENTION_AUDIT_EVENT_DAYS"
+            ),
+        ),
+    )
+)
+
+registry.register_activity(
+    ProcessingActivity(
+        key="backups",
+        name=_("Backups"),
+        description=_(
+            "Copies of the database and the stored files, encrypted, for restoring the service after a "
+            "failure. After a restore, every erasure done since the backup was taken is carried out again."
+        ),
+        subject_categories=(_("Every category of data subject of this record"),),
+        categories=(_("every category of personal data of this record"),),
+        purposes=(Purpose.RECOVERY, Purpose.SECURITY),
+        legal_bases=(LegalBasis.LEGITIMATE_INTEREST, LegalBasis.LEGAL_OBLIGATION),
+        source=_("Copied from the system's database and file storage."),
+        retention=(
+            RetentionStatement(
+                _("Each backup is kept for the backup period and then destroyed."), "BACKUP_RETENTION_DAYS"
+            ),
+        ),
+    )
+)

@@ -37,6 +37,7 @@ from privacy.models import (
     RejectionReason,
     RequestChannel,
     RequestExport,
+    RequestIdentifier,
     RequestKind,
     RequestMatch,
     RequestStatus,
@@ -50,8 +51,24 @@ class ExportSerializer(serializers.ModelSerializer):
         fields = ["id", "status", "progress", "total", "size_bytes", "created_at", "finished_at"]
 
 
+class IdentifierSerializer(serializers.ModelSerializer):
+    """An email address or phone number of the subject, and whether it is shown to be theirs."""
+
+    verified = serializers.BooleanField(read_only=True)
+    # A code, as `identity_method`: its choices are documented on the verify-identity body.
+    verification_method = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = RequestIdentifier
+        fields = ["id", "kind", "value", "verified", "verification_method", "verified_at", "added_at"]
+        read_only_fields = fields
+
+
 class PrivacyRequestSerializer(serializers.ModelSerializer):
     controller = UserControllerField()
+    identifiers = IdentifierSerializer(many=True, read_only=True)
+    other_emails = serializers.SerializerMethodField()
+    other_phones = serializers.SerializerMethodField()
     emails = serializers.ListField(child=serializers.CharField(max_length=254), required=False, write_only=True)
     phones = serializers.ListField(child=serializers.CharField(max_length=40), required=False, write_only=True)
     from_contact = serializers.IntegerField(required=False, write_only=True, min_value=1)
@@ -79,6 +96,7 @@ class PrivacyRequestSerializer(serializers.ModelSerializer):
             "other_phones",
             "emails",
             "phones",
+            "identifiers",
             "from_contact",
             "language",
             "channel",
@@ -102,8 +120,6 @@ class PrivacyRequestSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = [
             "status",
-            "other_emails",
-            "other_phones",
             "due_at",
             "original_due_at",
             "extension_reason",
@@ -121,6 +137,13 @@ class PrivacyRequestSerializer(serializers.ModelSerializer):
 
     def get_identity_checked(self, obj: PrivacyRequest) -> bool:
         return obj.identity_verified
+
+    def get_other_emails(self, obj: PrivacyRequest) -> list[str]:
+        """The addresses after the first (`email`), as before identifiers had their own list."""
+        return [value for value in obj.emails if value != obj.email]
+
+    def get_other_phones(self, obj: PrivacyRequest) -> list[str]:
+        return [value for value in obj.phones if value != obj.phone]
 
     @extend_schema_field(ExportSerializer(allow_null=True))
     def get_export(self, obj: PrivacyRequest) -> dict[str, Any] | None:
@@ -141,24 +164,63 @@ def _msg_identifier() -> str:
     return gettext("Give at least an email address or a phone number of the subject, or the contact it arrived as.")
 
 
+class MatchIdentifierSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RequestIdentifier
+        fields = ["id", "kind", "value", "verified"]
+        read_only_fields = fields
+
+    verified = serializers.BooleanField(read_only=True)
+
+
 class MatchSerializer(serializers.ModelSerializer):
+    """A record found. `via`: the identifiers it was found through; `may_belong_to_someone_else`:
+    found only through an address or number other people's records carry too (starts excluded);
+    `acted_on`: included and found through a verified identifier (or a confirmed name), so in the
+    copy, the erasure or the change."""
+
     record_type_name = serializers.SerializerMethodField()
     record = serializers.SerializerMethodField()
+    via = MatchIdentifierSerializer(many=True, read_only=True)
+    acted_on = serializers.SerializerMethodField()
 
     class Meta:
         model = RequestMatch
-        fields = ["id", "record_type", "record_type_name", "record_id", "matched_by", "included", "record"]
+        fields = [
+            "id",
+            "record_type",
+            "record_type_name",
+            "record_id",
+            "matched_by",
+            "via",
+            "may_belong_to_someone_else",
+            "included",
+            "acted_on",
+            "record",
+        ]
 
     def get_record_type_name(self, obj: RequestMatch) -> str:
         return str(registry.get(obj.record_type).verbose_name)
+
+    def get_acted_on(self, obj: RequestMatch) -> bool:
+        return discovery.is_acted_on(obj)
 
     def get_record(self, obj: RequestMatch) -> dict[str, Any] | None:
         return self.context.get("rows", {}).get((obj.record_type, obj.record_id))
 
 
 class VerifyIdentitySerializer(serializers.Serializer):
+    """`identifiers`: the request's email addresses and phone numbers this check proves to be the
+    subject's. Left out: a reply from the address on file proves the first address, a call-back the
+    first number; a strong electronic identification or a document proves the person only."""
+
     method = serializers.ChoiceField(choices=IdentityMethod.choices)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    identifiers = serializers.ListField(child=serializers.CharField(max_length=254), required=False, max_length=50)
+
+
+class IdentifierAddSerializer(serializers.Serializer):
+    value = serializers.CharField(max_length=254, help_text="An email address or a phone number.")
 
 
 class ExtendSerializer(serializers.Serializer):
@@ -282,10 +344,27 @@ class PrivacyRequestViewSet(
                 actor=request.user,
                 method=body.validated_data["method"],
                 note=body.validated_data.get("note", ""),
+                identifiers=body.validated_data.get("identifiers"),
             )
         except services.InvalidRequest as error:
             _raise_invalid(error)
         return self._answer(obj)
+
+    @extend_schema(request=IdentifierAddSerializer, responses={201: IdentifierSerializer})
+    @action(detail=True, methods=["post"])
+    def identifiers(self, request: Request, pk: str | None = None) -> Response:
+        """Add an email address or phone number the subject names: unverified until an identity
+        check proves it; the records must be searched again before execution."""
+        obj = self.get_object()
+        body = IdentifierAddSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            identifier = services.request_identifier_add(
+                request=obj, actor=request.user, value=body.validated_data["value"]
+            )
+        except services.InvalidRequest as error:
+            _raise_invalid(error)
+        return Response(IdentifierSerializer(identifier).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(methods=["GET"], responses=MatchSerializer(many=True))
     @extend_schema(methods=["POST"], request=MatchesReviewSerializer, responses=MatchSerializer(many=True))
@@ -308,7 +387,7 @@ class PrivacyRequestViewSet(
             elif obj.discovered_at is None and obj.is_open:
                 found = discovery.request_discover(request=obj, actor=request.user)
             else:
-                found = list(obj.matches.order_by("record_type", "record_id"))
+                found = discovery.matches_of(obj)
         except services.InvalidRequest as error:
             _raise_invalid(error)
         rows = selectors.match_previews(request=obj, matches=found, actor=request.user)

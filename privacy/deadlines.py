@@ -4,6 +4,10 @@ The day of receipt is the calendar day in Finland (Europe/Helsinki), whatever th
 zone: a request arriving at 23:30 UTC on 31 January arrives on 1 February in Helsinki. A month
 later is the same date of the next month, or that month's last day when the date does not exist
 (31 January -> 28/29 February).
+
+The two further months are counted from the original due date, not from receipt: the stricter
+reading where the two differ at month ends (received 31 January, due 28 February, extended to
+28 April at the latest, not 30 April).
 """
 
 from __future__ import annotations
@@ -33,9 +37,9 @@ def due_date(received_at: dt.datetime) -> dt.date:
     return add_months(receipt_day(received_at), MONTHS_TO_ANSWER)
 
 
-def latest_extended_due_date(received_at: dt.datetime) -> dt.date:
-    """One month plus at most two further months, counted from the day of receipt."""
-    return add_months(receipt_day(received_at), MONTHS_TO_ANSWER + MONTHS_OF_EXTENSION)
+def latest_extended_due_date(original_due_at: dt.date) -> dt.date:
+    """At most two further months, counted from the original due date (never from receipt)."""
+    return add_months(original_due_at, MONTHS_OF_EXTENSION)
 
 
 def today_in_helsinki(now: dt.datetime) -> dt.date:

@@ -2,8 +2,12 @@
 
 Invariants:
 - `require_identity_checked` first, on every kind: nothing is changed for an unchecked requester;
-- only the records the DPO kept in the request (included matches) are touched, and only at the
-  request's controller;
+- then `require_matches_reviewed`, on every kind: no execution without discovery, and without
+  the DPO's review of what it found (409 `discovery_required`);
+- only the records acted on (kept by the DPO and found through a verified identifier) are
+  touched, and only at the request's controller;
+- an access request never completes with an empty copy while records match: matches waiting for
+  an identifier's verification are a conflict (409 `unverified_identifiers`), not "no data";
 - records are changed through their declarations (restriction and objection flags, exported
   fields), never by naming a model;
 - recipients of changed records are listed for notification (art. 19) before anything changes,
@@ -23,7 +27,7 @@ from core.audit import audit_log
 from core.errors import Conflict
 from core.models import AuditAction, AuditPurpose
 from core.personal_data import registry
-from privacy.discovery import included_records
+from privacy.discovery import included_records, require_matches_reviewed, waiting_for_verification
 from privacy.letters import letter_generate
 from privacy.models import (
     LetterKind,
@@ -42,18 +46,34 @@ def _locked(request: PrivacyRequest) -> PrivacyRequest:
     request = PrivacyRequest.all_controllers.select_for_update().get(pk=request.pk)
     require_identity_checked(request)
     require_open(request)
+    require_matches_reviewed(request)
     return request
+
+
+def require_something_to_answer(request: PrivacyRequest) -> None:
+    """Records the DPO keeps but that were found only through identifiers not yet verified: the
+    answer would leave them out, so "nothing held" would be untrue. Verify or exclude them first."""
+    if not included_records(request) and waiting_for_verification(request):
+        raise Conflict(
+            _(
+                "Records were found only through email addresses or phone numbers not yet verified: verify "
+                "them, or exclude the records, before answering."
+            ),
+            code="unverified_identifiers",
+        )
 
 
 def request_execute(*, request: PrivacyRequest, actor: Any, data: dict[str, Any]) -> PrivacyRequest:
     """Carry out the request according to its kind."""
     require_identity_checked(request)
     require_open(request)
+    require_matches_reviewed(request)
     if request.kind in (RequestKind.ACCESS, RequestKind.PORTABILITY):
         from privacy.exports import export_start, no_data_answer
 
         with transaction.atomic():
             request = _locked(request)
+            require_something_to_answer(request)
             if not included_records(request):
                 no_data_answer(request=request, actor=actor)
                 return request

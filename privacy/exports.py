@@ -16,24 +16,28 @@ import os
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 from django.core.files import File
 from django.db import transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.audit import audit_log
 from core.errors import Conflict
 from core.models import AuditAction, AuditEvent, AuditPurpose
-from core.personal_data import LegalBasis, PersonalDataType, Purpose, registry
+from core.personal_data import LegalBasis, PersonalDataType, Purpose, Source, registry
 from core.queueing import enqueue_committed
-from privacy.discovery import records_with_dependents
-from privacy.letters import letter_generate, retention_periods
+from privacy.discovery import (
+    included_records,
+    records_found_by_name_only,
+    records_with_dependents,
+    require_matches_reviewed,
+)
+from privacy.letters import letter_generate
 from privacy.models import (
     ExportStatus,
     LetterKind,
@@ -44,9 +48,10 @@ from privacy.models import (
     RequestStatus,
 )
 from privacy.services import request_complete, require_identity_checked, require_open
+from privacy.summary import SummaryWriter
 
 SCHEMA_ID = "access-export"
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "access-export-v1.json"
 REDACTED = "[redacted]"
 CHUNK = 500
@@ -65,13 +70,34 @@ def declarations_for(request: PrivacyRequest) -> list[type[PersonalDataType]]:
     """Access: everything. Portability: what the subject provided, processed on contract."""
     declarations = [d for d in registry if d.subject_discovery]
     if request.kind == RequestKind.PORTABILITY:
-        declarations = [d for d in declarations if d.provided_by_subject and LegalBasis.CONTRACT in d.legal_bases]
+        declarations = [d for d in declarations if d.is_portable()]
     return declarations
 
 
+def _provided_by_subject(declaration: type[PersonalDataType], pks: list[int]) -> list[int]:
+    condition = declaration.provided_by_subject_q()
+    if condition is None:
+        return []
+    kept: list[int] = []
+    for start in range(0, len(pks), CHUNK):
+        window = declaration.queryset().filter(pk__in=pks[start : start + CHUNK]).filter(condition)
+        kept.extend(window.order_by("pk").values_list("pk", flat=True))
+    return kept
+
+
 def export_records(request: PrivacyRequest) -> dict[str, list[int]]:
+    """{record type: ids} in the copy. A portable copy holds only the rows the subject provided
+    through contact details shown to be theirs (not what someone else wrote, nor our staff)."""
     allowed = {d.key() for d in declarations_for(request)}
-    return {key: pks for key, pks in records_with_dependents(request).items() if key in allowed and pks}
+    records = {key: pks for key, pks in records_with_dependents(request).items() if key in allowed and pks}
+    if request.kind == RequestKind.PORTABILITY:
+        others = records_found_by_name_only(request)
+        records = {
+            key: [pk for pk in _provided_by_subject(registry.get(key), pks) if pk not in others.get(key, set())]
+            for key, pks in records.items()
+        }
+        records = {key: pks for key, pks in records.items() if pks}
+    return records
 
 
 @transaction.atomic
@@ -81,6 +107,13 @@ def export_start(*, request: PrivacyRequest, actor: Any) -> RequestExport:
     require_identity_checked(request)
     if request.kind not in export_kinds():
         raise Conflict(_("Only access and portability requests have a copy to export."), code="not_exportable")
+    require_matches_reviewed(request)
+    if request.kind == RequestKind.ACCESS and not included_records(request):
+        # An empty copy would say "nothing held" without the no-data letter's search behind it.
+        raise Conflict(
+            _("No record is in the answer: execute the request to send the no-data letter instead."),
+            code="nothing_to_export",
+        )
     if request.exports.filter(status__in=[ExportStatus.QUEUED, ExportStatus.BUILDING]).exists():
         raise Conflict(_("A copy is already being built."), code="export_in_progress")
     if request.status == RequestStatus.VERIFIED:
@@ -108,10 +141,12 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
-def _file_entries(declaration: type[PersonalDataType], row: Any, redacted: set[str]) -> list[dict[str, Any]]:
+def _file_entries(
+    declaration: type[PersonalDataType], row: Any, redacted: set[str], fields: Sequence[str]
+) -> list[dict[str, Any]]:
     entries = []
     for field_name in declaration.file_fields:
-        if field_name in redacted:
+        if field_name in redacted or field_name not in fields:
             continue
         field_file = getattr(row, field_name)
         if not field_file:
@@ -128,8 +163,18 @@ def _file_entries(declaration: type[PersonalDataType], row: Any, redacted: set[s
 
 
 def _rows(declaration: type[PersonalDataType], pks: list[int]) -> Iterator[Any]:
+    """The rows in chunks, each with who wrote it computed by the database (`with_authorship`)."""
     for start in range(0, len(pks), CHUNK):
-        yield from declaration.queryset().filter(pk__in=pks[start : start + CHUNK]).order_by("pk").iterator()
+        window = declaration.queryset().filter(pk__in=pks[start : start + CHUNK])
+        yield from declaration.with_authorship(window).order_by("pk").iterator()
+
+
+def row_source(declaration: type[PersonalDataType], row: Any, by_name_only: set[int]) -> Source:
+    """Who wrote a record: our staff, unless the person contacting us provided it; then the
+    subject when it came through their verified contact details, someone else otherwise."""
+    if not getattr(row, "_provided_by_subject", False):
+        return Source.STAFF
+    return Source.THIRD_PARTY if row.pk in by_name_only else Source.SUBJECT
 
 
 def _purposes(declaration: type[PersonalDataType]) -> list[dict[str, str]]:
@@ -158,9 +203,56 @@ class _Progress:
             RequestExport.objects.filter(pk=self.export.pk).update(progress=self.done, heartbeat_at=timezone.now())
 
 
+def _header(request: PrivacyRequest, records: dict[str, list[int]]) -> dict[str, Any]:
+    controller = request.controller
+    identifiers = list(request.identifiers.all())
+    return {
+        "schema": SCHEMA_ID,
+        "version": SCHEMA_VERSION,
+        "kind": request.kind,
+        "generated_at": timezone.now().isoformat(),
+        "controller": {
+            "name": controller.name,
+            "business_id": controller.business_id,
+            "privacy_contact_email": controller.privacy_contact_email,
+        },
+        "request": {
+            "id": request.pk,
+            "received_at": request.received_at.isoformat(),
+            "due_at": request.due_at.isoformat(),
+        },
+        "subject": {
+            "name": request.name,
+            "emails": request.emails,
+            "phones": request.phones,
+            "identifiers": [{"kind": i.kind, "value": i.value, "verified": i.verified} for i in identifiers],
+        },
+        "profiling_or_automated_decisions": False,
+        "record_types": [
+            {
+                "type": declaration.key(),
+                "name": str(declaration.verbose_name),
+                "description": str(declaration.description),
+                "categories": [str(c) for c in declaration.categories],
+                "purposes": _purposes(declaration),
+                "legal_bases": _bases(declaration),
+                "source": str(declaration.source),
+                "retention": _retention_of(declaration),
+                "count": len(records[declaration.key()]),
+            }
+            for declaration in (registry.get(key) for key in records)
+        ],
+        "recipient_categories": [
+            {"code": c.code, "label": str(c.label), "processor": c.processor} for c in registry.recipient_categories()
+        ],
+    }
+
+
 def export_write_zip(*, request: PrivacyRequest, export: RequestExport | None, target: IO[bytes]) -> dict[str, int]:
-    """Write the whole copy as a ZIP into `target`; returns counts per record type."""
+    """Write the whole copy as a ZIP into `target`; returns the records written per type."""
+    portability = request.kind == RequestKind.PORTABILITY
     records = export_records(request)
+    by_name_only = records_found_by_name_only(request)
     redactions: dict[tuple[str, int], set[str]] = {}
     for redaction in Redaction.all_controllers.filter(request=request):
         redactions.setdefault((redaction.record_type, redaction.record_id), set()).add(redaction.field)
@@ -171,57 +263,43 @@ def export_write_zip(*, request: PrivacyRequest, export: RequestExport | None, t
         RequestExport.objects.filter(pk=export.pk).update(total=total, status=ExportStatus.BUILDING)
         progress = _Progress(export)
     recipient_names: set[str] = set()
-    counts = {key: len(pks) for key, pks in records.items()}
-    controller = request.controller
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-        with archive.open("data.json", "w", force_zip64=True) as out:
-            header = {
-                "schema": SCHEMA_ID,
-                "version": SCHEMA_VERSION,
-                "kind": request.kind,
-                "generated_at": timezone.now().isoformat(),
-                "controller": {
-                    "name": controller.name,
-                    "business_id": controller.business_id,
-                    "privacy_contact_email": controller.privacy_contact_email,
-                },
-                "request": {
-                    "id": request.pk,
-                    "received_at": request.received_at.isoformat(),
-                    "due_at": request.due_at.isoformat(),
-                },
-                "subject": {"name": request.name, "emails": request.emails, "phones": request.phones},
-                "profiling_or_automated_decisions": False,
-                "record_types": [
-                    {
-                        "type": declaration.key(),
-                        "name": str(declaration.verbose_name),
-                        "description": str(declaration.description),
-                        "categories": [str(c) for c in declaration.categories],
-                        "purposes": _purposes(declaration),
-                        "legal_bases": _bases(declaration),
-                        "source": str(declaration.source),
-                        "retention": _retention_of(declaration),
-                        "count": counts[declaration.key()],
-                    }
-                    for declaration in (registry.get(key) for key in records)
-                ],
-            }
-            _write(out, _dumps(header)[:-1] + ', "records": [')
+    written = dict.fromkeys(records, 0)
+    with (
+        SummaryWriter(request=request, portability=portability) as summary,
+        zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive,
+    ):
+        with archive.open("data.json", "w", force_zip64=True) as out, translation.override(request.language):
+            _write(out, _dumps(_header(request, records))[:-1] + ', "records": [')
             first = True
             for key, pks in records.items():
                 declaration = registry.get(key)
+                summary.record_type(declaration, len(pks))
+                fields = declaration.portable_fields if portability else declaration.export_fields
+                file_fields = declaration.portable_fields if portability else declaration.file_fields
                 for row in _rows(declaration, pks):
                     redacted = redactions.get((key, row.pk), set())
-                    data = declaration.export_row(row)
+                    data = declaration.portable_row(row) if portability else declaration.export_row(row)
                     for field_name in redacted:
                         if field_name in data:
                             data[field_name] = REDACTED
-                    files = [entry["path"] for entry in _file_entries(declaration, row, redacted)]
-                    _write(
-                        out, ("" if first else ", ") + _dumps({"type": key, "id": row.pk, "data": data, "files": files})
+                    files = [entry["path"] for entry in _file_entries(declaration, row, redacted, file_fields)]
+                    source = row_source(declaration, row, by_name_only.get(key, set()))
+                    staff_fields = sorted(declaration.staff_written(row) & set(fields))
+                    item = {"type": key, "id": row.pk, "data": data, "files": files, "source": source.value}
+                    if staff_fields:
+                        item["staff_fields"] = staff_fields
+                    _write(out, ("" if first else ", ") + _dumps(item))
+                    summary.record(
+                        declaration=declaration,
+                        pk=row.pk,
+                        data=data,
+                        source=source,
+                        staff_fields=set(staff_fields),
+                        redacted=redacted,
+                        files=files,
                     )
                     first = False
+                    written[key] += 1
                     if progress:
                         progress.step()
             _write(out, '], "recipients": [')
@@ -263,38 +341,31 @@ def export_write_zip(*, request: PrivacyRequest, export: RequestExport | None, t
         _write_transcripts(archive, records)
         for key, pks in records.items():
             declaration = registry.get(key)
-            if not declaration.file_fields:
+            file_fields = declaration.portable_fields if portability else declaration.file_fields
+            if not set(declaration.file_fields) & set(file_fields):
                 continue
             for row in _rows(declaration, pks):
-                for entry in _file_entries(declaration, row, redactions.get((key, row.pk), set())):
+                for entry in _file_entries(declaration, row, redactions.get((key, row.pk), set()), file_fields):
                     storage_file = getattr(row, entry["field"])
                     with (
                         storage_file.storage.open(entry["storage_name"], "rb") as source,
                         archive.open(entry["path"], "w", force_zip64=True) as sink,
                     ):
                         shutil.copyfileobj(source, sink, 1024 * 1024)
-        with translation.override(request.language):
-            summary = render_to_string(
-                "privacy/export/summary.txt",
-                {
-                    "request": request,
-                    "controller": controller,
-                    "record_types": [
-                        {
-                            "declaration": registry.get(key),
-                            "count": counts[key],
-                            "purposes": [Purpose(p).label for p in registry.get(key).purposes],
-                            "bases": [LegalBasis(b).label for b in registry.get(key).legal_bases],
-                        }
-                        for key in records
-                    ],
-                    "recipients": sorted(recipient_names),
-                    "retention": retention_periods(),
-                    "portability": request.kind == RequestKind.PORTABILITY,
-                },
-            )
-        archive.writestr("summary.txt", summary)
-    return counts
+        with translation.override(request.language), archive.open("summary.txt", "w", force_zip64=True) as sink:
+            summary.write_to(sink, context=_summary_context(request, recipient_names))
+    return written
+
+
+def _summary_context(request: PrivacyRequest, recipient_names: set[str]) -> dict[str, Any]:
+    return {
+        "request": request,
+        "controller": request.controller,
+        "verified_identifiers": [i.value for i in request.identifiers.all() if i.verified],
+        "recipients": sorted(recipient_names),
+        "recipient_categories": [str(c.label) for c in registry.recipient_categories(processors=False)],
+        "processors": [str(c.label) for c in registry.recipient_categories(processors=True)],
+    }
 
 
 def _write_transcripts(archive: zipfile.ZipFile, records: dict[str, list[int]]) -> None:

@@ -48,6 +48,36 @@ class RequestForm(forms.Form):
 class VerifyIdentityForm(forms.Form):
     method = forms.ChoiceField(choices=IdentityMethod.choices, label=_("How was the identity established?"))
     note = forms.CharField(label=_("Note"), widget=forms.Textarea, required=False)
+    identifiers = forms.MultipleChoiceField(
+        label=_("Addresses and numbers this check shows to be the requester's"),
+        help_text=_(
+            "None ticked: a reply proves the first address, a call-back the first number; an identification "
+            "or a document proves the person only."
+        ),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    def __init__(self, *args: Any, identifiers: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["identifiers"].choices = [(i.value, i.value) for i in identifiers if not i.verified]
+
+    def verification(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data["identifiers"] = data.get("identifiers") or None
+        return data
+
+
+class IdentifierAddForm(forms.Form):
+    value = forms.CharField(label=_("Email address or phone number"), max_length=254)
+
+
+class LetterSendForm(forms.Form):
+    to_address = forms.ChoiceField(label=_("Send to"), choices=())
+
+    def __init__(self, *args: Any, addresses: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to_address"].choices = [(a, a) for a in addresses]
 
 
 class ExtendForm(forms.Form):

@@ -89,12 +89,12 @@ class Language(models.TextChoices):
 class PrivacyRequest(ControllerScopedModel):
     kind = models.CharField(_("kind"), max_length=20, choices=RequestKind.choices)
     status = models.CharField(_("status"), max_length=20, choices=RequestStatus.choices, default=RequestStatus.RECEIVED)
-    # The subject as they identified themselves; emails and phones beyond the first in the lists.
+    # The subject as they identified themselves. Every email address and phone number, each with
+    # its own verification, is a RequestIdentifier; these two are the first ones given (normalised),
+    # kept on the request for lists and lookups.
     name = models.CharField(_("name"), max_length=200, blank=True)
     email = models.CharField(_("email address"), max_length=254, blank=True)
     phone = models.CharField(_("phone number"), max_length=40, blank=True)
-    other_emails = models.JSONField(_("other email addresses"), default=list, blank=True)
-    other_phones = models.JSONField(_("other phone numbers"), default=list, blank=True)
     language = models.CharField(_("language of the answer"), max_length=2, choices=Language.choices, default="fi")
     channel = models.CharField(_("received by"), max_length=20, choices=RequestChannel.choices, default="email")
     # The record the request arrived as (an incoming email contact), by registry key and id.
@@ -216,11 +216,81 @@ class PrivacyRequest(ControllerScopedModel):
 
     @property
     def emails(self) -> list[str]:
-        return [value for value in [self.email, *self.other_emails] if value]
+        """Every email address given, verified or not, in the order given."""
+        return [i.value for i in self.identifiers.all() if i.kind == IdentifierKind.EMAIL]
 
     @property
     def phones(self) -> list[str]:
-        return [value for value in [self.phone, *self.other_phones] if value]
+        return [i.value for i in self.identifiers.all() if i.kind == IdentifierKind.PHONE]
+
+    @property
+    def verified_emails(self) -> list[str]:
+        """The addresses shown to be the subject's: where a letter may be sent."""
+        return [i.value for i in self.identifiers.all() if i.kind == IdentifierKind.EMAIL and i.verified]
+
+
+class IdentifierKind(models.TextChoices):
+    EMAIL = "email", _("Email address")
+    PHONE = "phone", _("Phone number")
+
+
+class RequestIdentifier(ControllerScopedModel):
+    """One email address or phone number of a request's subject, with its own verification.
+
+    Checking who the requester is (the request's identity check) does not show that every address
+    or number they name is theirs: a requester who replied from the address on file could name
+    someone else's phone. Records found only through an identifier not yet verified are shown to
+    the DPO but left out of every copy, erasure and change (privacy.discovery.included_records).
+    """
+
+    request = models.ForeignKey(
+        PrivacyRequest, on_delete=models.CASCADE, related_name="identifiers", verbose_name=_("request")
+    )
+    kind = models.CharField(_("kind"), max_length=5, choices=IdentifierKind.choices)
+    # Normalised: a lower-cased address, an E.164 number; as stored in the records searched.
+    value = models.CharField(_("value"), max_length=254)
+    added_at = models.DateTimeField(_("added at"), default=timezone.now)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("added by"),
+    )
+    verification_method = models.CharField(
+        _("verified by method"), max_length=30, choices=IdentityMethod.choices, blank=True
+    )
+    verification_note = models.TextField(_("verification note"), blank=True)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("verified by"),
+    )
+
+    class Meta:
+        verbose_name = _("identifier of a request")
+        verbose_name_plural = _("identifiers of requests")
+        ordering = ["request", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "kind", "value"], name="privacy_requestidentifier_unique_value"),
+            models.CheckConstraint(
+                condition=Q(verified_at__isnull=True, verification_method="")
+                | Q(verified_at__isnull=False) & ~Q(verification_method=""),
+                name="privacy_requestidentifier_verified_with_method",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+    @property
+    def verified(self) -> bool:
+        return self.verified_at is not None
 
 
 class MatchKind(models.TextChoices):
@@ -229,8 +299,11 @@ class MatchKind(models.TextChoices):
 
 
 class RequestMatch(models.Model):
-    """A record discovery found for a request, by registry key and id. Name-only matches start
-    excluded until the DPO confirms them; the DPO excludes false identifier matches."""
+    """A record discovery found for a request, by registry key and id, and the identifiers it was
+    found through. Name-only matches start excluded until the DPO confirms them; so do records
+    found only through an identifier that other customers' records carry too (a shared family
+    phone): they may belong to someone else. The DPO excludes false matches. A match is acted on
+    when included and found through a verified identifier (or a name the DPO confirmed)."""
 
     request = models.ForeignKey(
         PrivacyRequest, on_delete=models.CASCADE, related_name="matches", verbose_name=_("request")
@@ -238,6 +311,8 @@ class RequestMatch(models.Model):
     record_type = models.CharField(_("record type"), max_length=60)
     record_id = models.BigIntegerField(_("record id"))
     matched_by = models.CharField(_("matched by"), max_length=12, choices=MatchKind.choices)
+    via = models.ManyToManyField(RequestIdentifier, related_name="matches", blank=True, verbose_name=_("found through"))
+    may_belong_to_someone_else = models.BooleanField(_("may belong to someone else"), default=False)
     included = models.BooleanField(_("included"), default=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -447,3 +522,57 @@ class ErasureLedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record_type} {self.erased_at:%Y-%m-%d}"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Sending failed")
+
+
+class LetterDelivery(ControllerScopedModel):
+    """A letter sent by email to the requester's verified address: saved first, sent after the
+    commit by a task, at most once; a failure is kept with the attempts made."""
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("letter"))
+    to_address = models.CharField(_("sent to"), max_length=254)
+    status = models.CharField(
+        _("status"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("sending attempts"), default=0)
+    error = models.TextField(_("last sending error"), blank=True)
+    queued_at = models.DateTimeField(_("queued at"), default=timezone.now)
+    queued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent by"),
+    )
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("letter sent by email")
+        verbose_name_plural = _("letters sent by email")
+        ordering = ["letter", "queued_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=DeliveryStatus.SENT) | Q(sent_at__isnull=False),
+                name="privacy_letterdelivery_sent_at_when_sent",
+            ),
+            # A letter goes to an address once: a second click while it waits or after it went
+            # is refused; after a failure it may be queued again.
+            models.UniqueConstraint(
+                fields=["letter", "to_address"],
+                condition=~Q(status=DeliveryStatus.FAILED),
+                name="privacy_letterdelivery_once_per_address",
+            ),
+        ]
+        indexes = [
+            # The periodic resend: deliveries still waiting or failed with attempts left.
+            models.Index(fields=["status", "attempts"], name="privacy_delivery_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"delivery {self.pk}"

@@ -21,10 +21,12 @@ from privacy.models import (
     OPEN_STATUSES,
     ErasureLedgerEntry,
     Letter,
+    LetterDelivery,
     PrivacyRequest,
     RecipientNotification,
     Redaction,
     RequestExport,
+    RequestIdentifier,
     RequestMatch,
 )
 
@@ -46,6 +48,18 @@ class PrivacyRequestData(PersonalDataType):
         description=_("Three years after the request was completed, to show how it was answered."),
     )
     export_fields = ("kind", "status", "received_at", "due_at", "completed_at")
+    subject_discovery = False
+
+
+@registry.register
+class RequestIdentifierData(PersonalDataType):
+    model = RequestIdentifier
+    verbose_name = _("Email addresses and phone numbers of data-subject requests")
+    categories = (_("email address"), _("phone number"), _("identity check"))
+    purposes = REQUEST_PURPOSES
+    legal_bases = REQUEST_BASES
+    parent = "privacy.privacyrequest"
+    parent_path = "request"
     subject_discovery = False
 
 
@@ -74,6 +88,18 @@ class LetterData(PersonalDataType):
     legal_bases = REQUEST_BASES
     parent = "privacy.privacyrequest"
     parent_path = "request"
+    subject_discovery = False
+
+
+@registry.register
+class LetterDeliveryData(PersonalDataType):
+    model = LetterDelivery
+    verbose_name = _("Letters sent by email")
+    categories = (_("email address"),)
+    purposes = REQUEST_PURPOSES
+    legal_bases = REQUEST_BASES
+    parent = "privacy.letter"
+    parent_path = "letter"
     subject_discovery = False
 
 

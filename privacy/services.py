@@ -23,12 +23,14 @@ from core.models import AuditAction, AuditPurpose, Controller
 from core.personal_data import registry
 from privacy import deadlines
 from privacy.models import (
+    IdentifierKind,
     IdentityMethod,
     Letter,
     LetterKind,
     PrivacyRequest,
     RejectionReason,
     RequestChannel,
+    RequestIdentifier,
     RequestKind,
     RequestStatus,
 )
@@ -55,13 +57,14 @@ def require_open(request: PrivacyRequest) -> None:
         raise Conflict(_("The request is already closed."), code="request_closed")
 
 
+def identity_not_checked_message() -> str:
+    return _("The requester's identity has not been checked: nothing can be exported or executed yet.")
+
+
 def require_identity_checked(request: PrivacyRequest) -> None:
     """Art. 12(6): nothing is handed out or changed before the requester's identity is checked."""
     if not request.identity_verified:
-        raise Conflict(
-            _("The requester's identity has not been checked: nothing can be exported or executed yet."),
-            code="identity_not_checked",
-        )
+        raise Conflict(identity_not_checked_message(), code="identity_not_checked")
 
 
 def _normalised(values: list[str], normalise: Any) -> list[str]:
@@ -92,13 +95,18 @@ def request_create(
     source_record_type: str = "",
     source_record_id: int | None = None,
 ) -> PrivacyRequest:
-    """Record a request as received; its due date follows from the moment of receipt."""
+    """Record a request as received; its due date follows from the moment of receipt. Each email
+    address and phone number given becomes an identifier of its own, not yet verified."""
     emails = _normalised([email, *(other_emails or [])], registry.normalise_email)
     phones = _normalised([phone, *(other_phones or [])], registry.normalise_phone)
     if email and not registry.normalise_email(email):
         raise InvalidRequest("email", _("Enter a valid email address."))
     if phone and not registry.normalise_phone(phone):
         raise InvalidRequest("phone", _("Enter a valid phone number."))
+    if any(value and not registry.normalise_email(value) for value in other_emails or []):
+        raise InvalidRequest("emails", _("Enter a valid email address."))
+    if any(value and not registry.normalise_phone(value) for value in other_phones or []):
+        raise InvalidRequest("phones", _("Enter a valid phone number."))
     if not emails and not phones:
         raise InvalidRequest("email", _("Give at least an email address or a phone number of the subject."))
     received_at = received_at or timezone.now()
@@ -109,8 +117,6 @@ def request_create(
         name=name.strip()[:200],
         email=emails[0] if emails else "",
         phone=phones[0] if phones else "",
-        other_emails=emails[1:],
-        other_phones=phones[1:],
         received_at=received_at,
         due_at=due,
         original_due_at=due,
@@ -121,6 +127,21 @@ def request_create(
         source_record_type=source_record_type,
         source_record_id=source_record_id,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    staff = actor if getattr(actor, "is_authenticated", False) else None
+    RequestIdentifier.all_controllers.bulk_create(
+        [
+            RequestIdentifier(
+                request=request,
+                controller=controller,
+                kind=kind_,
+                value=value,
+                added_at=request.created_at,
+                added_by=staff,
+            )
+            for kind_, values in ((IdentifierKind.EMAIL, emails), (IdentifierKind.PHONE, phones))
+            for value in values
+        ]
     )
     audit_log(actor=actor, action=AuditAction.CREATE, purpose=PURPOSE, obj=request, details={"kind": request.kind})
     return request
@@ -173,29 +194,142 @@ def row_time(declaration: Any, row: Any) -> dt.datetime | None:
     return value if isinstance(value, dt.datetime) else None
 
 
+# What a check proves about the addresses and numbers a requester names (art. 12(6)). A reply from
+# an address proves that address, a call-back that number. Strong electronic identification and
+# an identity document prove who the person is, but not that an address or number is theirs.
+# "Other" proves what the DPO lists, explained in the note.
+IDENTIFIERS_PROVEN_BY: dict[str, frozenset[str]] = {
+    IdentityMethod.EMAIL_ON_FILE: frozenset({IdentifierKind.EMAIL}),
+    IdentityMethod.CALLBACK_ON_FILE: frozenset({IdentifierKind.PHONE}),
+    IdentityMethod.STRONG_ELECTRONIC: frozenset(),
+    IdentityMethod.DOCUMENT_SEEN: frozenset(),
+    IdentityMethod.OTHER: frozenset({IdentifierKind.EMAIL, IdentifierKind.PHONE}),
+}
+_CANNOT_PROVE = {
+    IdentityMethod.EMAIL_ON_FILE: _("A reply from an email address proves that address only, not a phone number."),
+    IdentityMethod.CALLBACK_ON_FILE: _("A call-back proves that phone number only, not an email address."),
+    IdentityMethod.STRONG_ELECTRONIC: _(
+        "A strong electronic identification proves who the person is, not that an email address or phone "
+        "number is theirs: verify those by a reply or a call-back."
+    ),
+    IdentityMethod.DOCUMENT_SEEN: _(
+        "An identity document proves who the person is, not that an email address or phone number is "
+        "theirs: verify those by a reply or a call-back."
+    ),
+}
+
+
+def identifier_normalised(value: str) -> tuple[str, str]:
+    """(kind, stored form) of an address or number as written; the form is "" when malformed."""
+    value = (value or "").strip()
+    if "@" in value:
+        return IdentifierKind.EMAIL, registry.normalise_email(value)
+    return IdentifierKind.PHONE, registry.normalise_phone(value)
+
+
+def _identifier_of(identifiers: list[RequestIdentifier], value: str) -> RequestIdentifier | None:
+    """The identifier a value names, in whatever form it was written."""
+    kind, normalised = identifier_normalised(value)
+    return next((i for i in identifiers if normalised and i.kind == kind and i.value == normalised), None)
+
+
+def identifiers_proven_by_default(*, method: str, identifiers: list[RequestIdentifier]) -> list[RequestIdentifier]:
+    """Without a list: a reply proves the first address given, a call-back the first number."""
+    kinds = {IdentityMethod.EMAIL_ON_FILE: IdentifierKind.EMAIL, IdentityMethod.CALLBACK_ON_FILE: IdentifierKind.PHONE}
+    kind = kinds.get(method)
+    first = next((i for i in identifiers if i.kind == kind), None)
+    return [first] if first else []
+
+
 @transaction.atomic
 def request_verify_identity(
-    *, request: PrivacyRequest, actor: Any, method: IdentityMethod | str, note: str = ""
+    *,
+    request: PrivacyRequest,
+    actor: Any,
+    method: IdentityMethod | str,
+    note: str = "",
+    identifiers: list[str] | None = None,
 ) -> PrivacyRequest:
+    """Record an identity check: the first one checks the person (art. 12(6)) and lets work begin;
+    each check also verifies the identifiers it proves (`identifiers`, as values; by default the
+    address replied from or the number called back). Later checks verify further identifiers."""
     request = _lock(request)
     require_open(request)
-    if request.identity_verified:
-        raise Conflict(_("The identity check is already recorded."), code="identity_already_checked")
     if method not in IdentityMethod.values:
         raise InvalidRequest("method", _("Choose a method from the list."))
     note = (note or "").strip()
     if method == IdentityMethod.OTHER and not note:
         raise InvalidRequest("note", _("Explain how the identity was established."))
-    request.identity_method = method
-    request.identity_note = note
-    request.identity_verified_at = timezone.now()
-    request.identity_verified_by = actor
-    request.status = RequestStatus.VERIFIED
-    request.save(
-        update_fields=["identity_method", "identity_note", "identity_verified_at", "identity_verified_by", "status"]
+    known = list(request.identifiers.all())
+    if identifiers is None:
+        proven = identifiers_proven_by_default(method=method, identifiers=known)
+    else:
+        proven = []
+        for value in identifiers:
+            identifier = _identifier_of(known, str(value).strip())
+            if identifier is None:
+                raise InvalidRequest(
+                    "identifiers",
+                    _("%(value)s is not an email address or phone number of this request.") % {"value": value},
+                )
+            if identifier not in proven:
+                proven.append(identifier)
+    for identifier in proven:
+        if identifier.kind not in IDENTIFIERS_PROVEN_BY[method]:
+            raise InvalidRequest("identifiers", _CANNOT_PROVE[method])
+    newly_proven = [identifier for identifier in proven if not identifier.verified]
+    if request.identity_verified and not newly_proven:
+        raise Conflict(_("The identity check is already recorded."), code="identity_already_checked")
+    now = timezone.now()
+    RequestIdentifier.all_controllers.filter(pk__in=[i.pk for i in newly_proven]).update(
+        verification_method=method, verification_note=note, verified_at=now, verified_by=actor
     )
-    audit_log(actor=actor, action=AuditAction.VERIFY_IDENTITY, purpose=PURPOSE, obj=request, details={"method": method})
+    if not request.identity_verified:
+        request.identity_method = method
+        request.identity_note = note
+        request.identity_verified_at = now
+        request.identity_verified_by = actor
+        request.status = RequestStatus.VERIFIED
+        request.save(
+            update_fields=["identity_method", "identity_note", "identity_verified_at", "identity_verified_by", "status"]
+        )
+    audit_log(
+        actor=actor,
+        action=AuditAction.VERIFY_IDENTITY,
+        purpose=PURPOSE,
+        obj=request,
+        details={"method": method, "identifiers": sorted(i.pk for i in newly_proven)},
+    )
     return request
+
+
+@transaction.atomic
+def request_identifier_add(*, request: PrivacyRequest, actor: Any, value: str) -> RequestIdentifier:
+    """The subject names a further address or number: added unverified, and found records go into
+    the answer only once it is verified. The records must be searched again (discovery_required)."""
+    request = _lock(request)
+    require_open(request)
+    kind, normalised = identifier_normalised(value)
+    if not normalised:
+        raise InvalidRequest("value", _("Enter a valid email address or phone number."))
+    if request.identifiers.filter(kind=kind, value=normalised).exists():
+        raise InvalidRequest("value", _("This request already has that email address or phone number."))
+    identifier = RequestIdentifier.all_controllers.create(
+        request=request, controller_id=request.controller_id, kind=kind, value=normalised, added_by=actor
+    )
+    # The first address or number of its kind is also the request's own (lists, lookups).
+    field_name = "email" if kind == IdentifierKind.EMAIL else "phone"
+    if not getattr(request, field_name):
+        setattr(request, field_name, normalised)
+        request.save(update_fields=[field_name])
+    audit_log(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        purpose=PURPOSE,
+        obj=request,
+        details={"identifier_added": identifier.pk, "kind": kind},
+    )
+    return identifier
 
 
 @transaction.atomic
@@ -214,7 +348,7 @@ def request_extend(
         raise Conflict(_("The deadline has already been extended once."), code="already_extended")
     if deadlines.today_in_helsinki(now) > request.original_due_at:
         raise Conflict(_("The original due date has passed: it can no longer be extended."), code="too_late")
-    latest = deadlines.latest_extended_due_date(request.received_at)
+    latest = deadlines.latest_extended_due_date(request.original_due_at)
     due_at = due_at or latest
     if due_at <= request.original_due_at or due_at > latest:
         raise InvalidRequest(

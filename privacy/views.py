@@ -11,14 +11,19 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.access import Action, Area, access_required
+from core.audit import audit_log
 from core.errors import Conflict
+from core.models import AuditAction, AuditPurpose
+from core.personal_data import registry
 from core.scoping import get_scoped_or_404
 from core.selectors import controllers_of
 from privacy import deadlines, discovery, execution, exports, forms, letters, selectors, services
-from privacy.models import Letter, PrivacyRequest, RecipientNotification
+from privacy.models import Letter, PrivacyRequest, RecipientNotification, RequestKind
+from privacy.readable import field_label, record_type_name
 from privacy.record_of_processing import processing_record
 
 
@@ -29,11 +34,14 @@ def _acting(view: Callable) -> Callable:
     def wrapped(request: HttpRequest, pk: int, *args: Any, **kwargs: Any) -> HttpResponse:
         privacy_request = get_scoped_or_404(PrivacyRequest, pk=pk)
         try:
-            view(request, privacy_request, *args, **kwargs)
+            response = view(request, privacy_request, *args, **kwargs)
         except Conflict as error:
             messages.error(request, error.message)
         except services.InvalidRequest as error:
             messages.error(request, error.message)
+        else:
+            if response is not None:
+                return response
         return redirect("privacy:request_detail", pk=pk)
 
     return access_required(Area.DATA_PROTECTION, Action.CHANGE)(require_POST(wrapped))
@@ -96,21 +104,27 @@ def request_new(request: HttpRequest) -> HttpResponse:
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     privacy_request = get_scoped_or_404(PrivacyRequest, pk=pk)
     selectors.audit_request_viewed(request=privacy_request, actor=request.user)
-    matches = list(privacy_request.matches.order_by("record_type", "record_id"))
-    previews = selectors.match_previews(request=privacy_request, matches=matches, actor=request.user)
+    identifiers = list(privacy_request.identifiers.select_related("verified_by"))
     return render(
         request,
         "privacy/request_detail.html",
         {
             "r": privacy_request,
             "overdue": selectors.is_overdue(privacy_request, timezone.now()),
-            "latest_extension": deadlines.latest_extended_due_date(privacy_request.received_at),
-            "matches": [(m, previews.get((m.record_type, m.record_id))) for m in matches],
+            "latest_extension": deadlines.latest_extended_due_date(privacy_request.original_due_at),
+            "identifiers": identifiers,
+            "matches": selectors.match_rows(request=privacy_request, actor=request.user),
+            "discovery_state": selectors.discovery_state(privacy_request),
+            "report": selectors.execution_report_rows(privacy_request),
             "export": selectors.latest_export(privacy_request),
             "letters": privacy_request.letters.all(),
-            "notifications": privacy_request.notifications.all(),
-            "redactions": privacy_request.redactions.all(),
-            "verify_form": forms.VerifyIdentityForm(),
+            "notifications": [(n, record_type_name(n.record_type)) for n in privacy_request.notifications.all()],
+            "redactions": [
+                (x, record_type_name(x.record_type), field_label(registry.get(x.record_type), x.field))
+                for x in privacy_request.redactions.all()
+            ],
+            "verify_form": forms.VerifyIdentityForm(identifiers=identifiers),
+            "identifier_form": forms.IdentifierAddForm(),
             "extend_form": forms.ExtendForm(),
             "reject_form": forms.RejectForm(),
             "execute_form": forms.ExecuteForm(),
@@ -126,9 +140,16 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @_acting
 def request_verify(request: HttpRequest, privacy_request: PrivacyRequest) -> None:
-    form = forms.VerifyIdentityForm(request.POST)
+    form = forms.VerifyIdentityForm(request.POST, identifiers=privacy_request.identifiers.all())
     if not _form_errors(request, form):
-        services.request_verify_identity(request=privacy_request, actor=request.user, **form.cleaned_data)
+        services.request_verify_identity(request=privacy_request, actor=request.user, **form.verification())
+
+
+@_acting
+def request_identifier_add(request: HttpRequest, privacy_request: PrivacyRequest) -> None:
+    form = forms.IdentifierAddForm(request.POST)
+    if not _form_errors(request, form):
+        services.request_identifier_add(request=privacy_request, actor=request.user, **form.cleaned_data)
 
 
 @_acting
@@ -147,10 +168,37 @@ def request_matches(request: HttpRequest, privacy_request: PrivacyRequest) -> No
 
 
 @_acting
-def request_execute(request: HttpRequest, privacy_request: PrivacyRequest) -> None:
+def request_execute(request: HttpRequest, privacy_request: PrivacyRequest) -> HttpResponse | None:
+    if privacy_request.kind == RequestKind.ERASURE and request.POST.get("confirm") != "1":
+        # Erasure cannot be undone: it is asked for on the page that names what will go.
+        return redirect("privacy:request_erase_confirm", pk=privacy_request.pk)
     form = forms.ExecuteForm(request.POST)
     if not _form_errors(request, form):
         execution.request_execute(request=privacy_request, actor=request.user, data=form.execution_data())
+    return None
+
+
+@access_required(Area.DATA_PROTECTION, Action.CHANGE)
+def request_erase_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """The step before an erasure: what will be deleted, by record type, and a last button."""
+    privacy_request = get_scoped_or_404(PrivacyRequest, pk=pk)
+    if privacy_request.kind != RequestKind.ERASURE or not privacy_request.is_open:
+        raise Http404
+    waiting = selectors.discovery_state(privacy_request)
+    if not privacy_request.identity_verified:
+        waiting = services.identity_not_checked_message()
+    return render(
+        request,
+        "privacy/erasure_confirm.html",
+        {
+            "r": privacy_request,
+            "waiting": waiting,
+            "to_erase": [] if waiting else selectors.erasure_preview(privacy_request),
+            "matches": []
+            if waiting
+            else [m for m in selectors.match_rows(request=privacy_request, actor=request.user) if m.acted_on],
+        },
+    )
 
 
 @_acting
@@ -239,7 +287,43 @@ def request_download(request: HttpRequest, pk: int) -> HttpResponse:
 @access_required(Area.DATA_PROTECTION)
 def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
     letter = get_scoped_or_404(Letter, pk=pk)
-    return render(request, "privacy/letter.html", {"letter": letter, "r": letter.request})
+    addresses = letter.request.verified_emails
+    audit_log(
+        actor=request.user,
+        action=AuditAction.VIEW,
+        purpose=AuditPurpose.DATA_SUBJECT_REQUEST,
+        object_type="privacy.letter",
+        object_id=letter.pk,
+        controller=letter.controller_id,
+    )
+    return render(
+        request,
+        "privacy/letter.html",
+        {
+            "letter": letter,
+            "r": letter.request,
+            "send_form": forms.LetterSendForm(addresses=addresses) if addresses else None,
+            "deliveries": letter.deliveries.all(),
+        },
+    )
+
+
+@access_required(Area.DATA_PROTECTION, Action.CHANGE)
+@require_POST
+def letter_send(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send the letter by email to the requester's verified address (queued, sent after commit)."""
+    letter = get_scoped_or_404(Letter, pk=pk)
+    form = forms.LetterSendForm(request.POST, addresses=letter.request.verified_emails)
+    if not _form_errors(request, form):
+        try:
+            delivery = letters.letter_send(letter=letter, actor=request.user, **form.cleaned_data)
+        except Conflict as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request, _("The letter is queued for sending to %(address)s.") % {"address": delivery.to_address}
+            )
+    return redirect("privacy:letter_detail", pk=letter.pk)
 
 
 @access_required(Area.DATA_PROTECTION, Action.CHANGE)

@@ -319,6 +319,9 @@ RETENTION_COMPLAINT_DAYS = env_positive_int("RETENTION_COMPLAINT_DAYS", 3 * 365)
 RETENTION_PRIVACY_REQUEST_DAYS = env_positive_int("RETENTION_PRIVACY_REQUEST_DAYS", 3 * 365)
 RETENTION_AUDIT_EVENT_DAYS = env_positive_int("RETENTION_AUDIT_EVENT_DAYS", 2 * 365)
 RETENTION_EXPORT_DAYS = env_positive_int("RETENTION_EXPORT_DAYS", 7)
+# How long each backup of the database and the files is kept before it is destroyed: set it to the
+# rotation the backups really follow. Stated in the record of processing (art. 30).
+BACKUP_RETENTION_DAYS = env_positive_int("BACKUP_RETENTION_DAYS", 30)
 # The purge: rows per keyset window (one short transaction each), and the seconds one purge task
 # works before handing over to a continuation task (well under the broker's visibility timeout).
 RETENTION_PURGE_WINDOW = env_positive_int("RETENTION_PURGE_WINDOW", 4_000)
@@ -379,6 +382,7 @@ SPECTACULAR_SETTINGS = {
         "PrivacyRequestKindEnum": "privacy.models.RequestKind",
         "MatchKindEnum": "privacy.models.MatchKind",
         "LetterKindEnum": "privacy.models.LetterKind",
+        "IdentifierKindEnum": "privacy.models.IdentifierKind",
     },
 }
 

@@ -5,3 +5,10 @@ document.addEventListener("click", function (event) {
     event.preventDefault();
   }
 });
+
+// A "Print" button (letters): the browser's print dialog, with the print stylesheet.
+document.addEventListener("click", function (event) {
+  if (event.target.closest("[data-print]")) {
+    window.print();
+  }
+});

@@ -12,6 +12,7 @@ from contacts.services import contact_record
 from core.personal_data import registry
 from privacy.models import PrivacyRequest
 from retention.purge import purge
+from tests.privacy.factories import api_verify_and_review
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/privacy-requests/"
@@ -20,8 +21,7 @@ URL = "/api/v1/privacy-requests/"
 def _verified(dpo_api, kind, **subject):
     body = {"controller": "retta-isannointi", "kind": kind, **subject}
     pk = dpo_api.post(URL, body, format="json").json()["id"]
-    assert dpo_api.post(f"{URL}{pk}/verify-identity/", {"method": "email_on_file"}, format="json").status_code == 200
-    assert dpo_api.get(f"{URL}{pk}/matches/").status_code == 200
+    api_verify_and_review(dpo_api, pk)
     return pk
 
 

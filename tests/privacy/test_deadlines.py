@@ -1,4 +1,5 @@
-"""Art. 12(3): a month from the day of receipt in Helsinki, extendable once by two months."""
+"""Art. 12(3): a month from the day of receipt in Helsinki, extendable once by two further months
+counted from the original due date."""
 
 import datetime as dt
 
@@ -31,8 +32,37 @@ def test_a_request_at_2330_utc_on_31_january_is_received_on_1_february():
     assert deadlines.due_date(received) == dt.date(2027, 3, 1)
 
 
-def test_an_extension_reaches_at_most_three_months_from_receipt():
-    assert deadlines.latest_extended_due_date(dt.datetime(2026, 11, 30, 12, tzinfo=UTC)) == dt.date(2027, 2, 28)
+@pytest.mark.parametrize(
+    ("received", "latest"),
+    [
+        # Due 28 February; two further months from that date, not three months from receipt.
+        (dt.datetime(2027, 1, 31, 10, tzinfo=UTC), dt.date(2027, 4, 28)),
+        (dt.datetime(2027, 1, 30, 10, tzinfo=UTC), dt.date(2027, 4, 28)),
+        (dt.datetime(2027, 1, 29, 10, tzinfo=UTC), dt.date(2027, 4, 28)),
+        (dt.datetime(2028, 1, 31, 10, tzinfo=UTC), dt.date(2028, 4, 29)),
+        # Due 30 September, then 30 November: the two readings agree.
+        (dt.datetime(2026, 8, 31, 10, tzinfo=UTC), dt.date(2026, 11, 30)),
+        (dt.datetime(2026, 11, 30, 12, tzinfo=UTC), dt.date(2027, 2, 28)),
+        (dt.datetime(2026, 12, 31, 12, tzinfo=UTC), dt.date(2027, 3, 31)),
+        # 23:30 UTC on 31 December is 1 January in Helsinki: due 1 February, at most 1 April.
+        (dt.datetime(2026, 12, 31, 23, 30, tzinfo=UTC), dt.date(2027, 4, 1)),
+    ],
+)
+def test_an_extension_adds_two_months_to_the_original_due_date(received, latest):
+    assert deadlines.latest_extended_due_date(deadlines.due_date(received)) == latest
+
+
+@pytest.mark.django_db
+def test_an_extension_past_two_months_from_the_original_due_date_is_refused(isannointi, dpo_api):
+    with time_machine.travel(dt.datetime(2027, 1, 31, 10, tzinfo=UTC), tick=False):
+        request = make_privacy_request(isannointi)
+        url = f"/api/v1/privacy-requests/{request.pk}/extend/"
+        # Three months from receipt would be 30 April; two from the due date (28 February) is 28 April.
+        refused = dpo_api.post(url, {"reason": "r", "due_at": "2027-04-30"}, format="json")
+        assert refused.status_code == 400 and "due_at" in refused.json()
+        answer = dpo_api.post(url, {"reason": "Tallenteita on paljon"}, format="json")
+    assert answer.status_code == 200
+    assert answer.json()["due_at"] == "2027-04-28"
 
 
 @pytest.mark.django_db

@@ -17,6 +17,7 @@ from contacts.services import contact_record
 from privacy.erasure import erasures_replay
 from privacy.models import ErasureLedgerEntry, PrivacyRequest
 from tests.privacy.conftest import WAV
+from tests.privacy.factories import api_verify_and_review
 
 URL = "/api/v1/privacy-requests/"
 
@@ -24,8 +25,7 @@ URL = "/api/v1/privacy-requests/"
 def _erase(dpo_api, **subject):
     body = {"controller": "retta-isannointi", "kind": "erasure", **subject}
     pk = dpo_api.post(URL, body, format="json").json()["id"]
-    assert dpo_api.post(f"{URL}{pk}/verify-identity/", {"method": "email_on_file"}, format="json").status_code == 200
-    dpo_api.get(f"{URL}{pk}/matches/")
+    api_verify_and_review(dpo_api, pk)
     answer = dpo_api.post(f"{URL}{pk}/execute/", {}, format="json")
     assert answer.status_code == 200, answer.content
     return answer.json()
@@ -171,8 +171,7 @@ def test_after_erasure_the_database_and_media_hold_the_subject_only_in_the_reque
     access = dpo_api.post(
         URL, {"controller": "retta-isannointi", "kind": "access", "email": EMAIL, "name": NAME}, format="json"
     ).json()["id"]
-    dpo_api.post(f"{URL}{access}/verify-identity/", {"method": "email_on_file"}, format="json")
-    dpo_api.get(f"{URL}{access}/matches/")
+    api_verify_and_review(dpo_api, access)
     dpo_api.post(f"{URL}{access}/execute/", {}, format="json")
     assert _media_mentioning(tmp_path, needles)
     assert {"public.contacts_contact", "public.contacts_customer"} <= _tables_mentioning(_dump(), needles)
@@ -180,7 +179,11 @@ def test_after_erasure_the_database_and_media_hold_the_subject_only_in_the_reque
     _erase(dpo_api, name=NAME, email=EMAIL, phone="040 987 6543")
 
     assert _media_mentioning(tmp_path, needles) == []
-    assert _tables_mentioning(_dump(), needles) <= {"public.privacy_privacyrequest", "public.privacy_letter"}
+    assert _tables_mentioning(_dump(), needles) <= {
+        "public.privacy_privacyrequest",
+        "public.privacy_requestidentifier",
+        "public.privacy_letter",
+    }
 
 
 @pytest.mark.django_db

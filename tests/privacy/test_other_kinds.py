@@ -7,6 +7,7 @@ from core.models import AuditEvent
 from privacy.execution import notification_update, request_restriction_lift
 from privacy.letters import letter_generate
 from privacy.models import PrivacyRequest, RecipientNotification
+from tests.privacy.factories import api_verify_and_review
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/privacy-requests/"
@@ -22,7 +23,7 @@ def _verified(dpo_api, kind, **subject):
     }
     pk = dpo_api.post(URL, body, format="json").json()["id"]
     dpo_api.post(f"{URL}{pk}/verify-identity/", {"method": "strong_electronic"}, format="json")
-    dpo_api.get(f"{URL}{pk}/matches/")
+    api_verify_and_review(dpo_api, pk)
     return pk
 
 

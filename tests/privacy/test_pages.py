@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 import time_machine
 
+from contacts.models import Contact
 from core.models import AuditEvent
 from privacy.models import PrivacyRequest
 from tests.privacy.factories import make_privacy_request
@@ -65,17 +66,23 @@ def test_a_request_through_the_pages(web_as, dpo, isannointi, subject_records):
     )
     request = PrivacyRequest.objects.get()
     assert answer.status_code == 302 and answer["Location"] == f"/privacy/{request.pk}/"
-    # Executing before the identity check is refused, with a message.
+    # Erasing before the identity check: the confirmation step says why it waits, and offers no button.
     answer = client.post(f"/privacy/{request.pk}/execute/", {}, follow=True)
-    assert "identity" in answer.content.decode().lower() or "henkilöllisyys" in answer.content.decode().lower()
+    assert 'id="erasure-waiting"' in answer.content.decode() and 'id="confirm-erasure"' not in answer.content.decode()
+    answer = client.post(f"/privacy/{request.pk}/execute/", {"confirm": "1"}, follow=True)
+    assert 'class="message error"' in answer.content.decode()
+    assert Contact.all_controllers.filter(pk=subject_records["email"].pk).exists()
     assert client.post(f"/privacy/{request.pk}/verify-identity/", {"method": "other"}).status_code == 302
     request.refresh_from_db()
     assert not request.identity_verified
     client.post(f"/privacy/{request.pk}/verify-identity/", {"method": "document_seen", "note": "passi"})
+    # A passport proves the person, not the address: a reply from it does.
+    client.post(f"/privacy/{request.pk}/verify-identity/", {"method": "email_on_file"})
     client.post(f"/privacy/{request.pk}/discover/")
     page = client.get(f"/privacy/{request.pk}/")
     assert page.status_code == 200 and "Vuotava hana" in page.content.decode()
-    client.post(f"/privacy/{request.pk}/execute/", {})
+    client.post(f"/privacy/{request.pk}/matches/", {})
+    client.post(f"/privacy/{request.pk}/execute/", {"confirm": "1"})
     request.refresh_from_db()
     assert request.status == "completed" and request.execution_report["deleted"]
     letter = request.letters.get(kind="erasure")
@@ -111,6 +118,7 @@ def test_export_progress_and_download_pages(web_as, dpo, isannointi, subject_rec
     request = make_privacy_request(isannointi, verified=True)
     assert client.get(f"/privacy/{request.pk}/download/").status_code == 302
     client.post(f"/privacy/{request.pk}/discover/")
+    client.post(f"/privacy/{request.pk}/matches/", {})
     client.post(f"/privacy/{request.pk}/execute/", {})
     progress = client.get(f"/privacy/{request.pk}/export/progress/")
     assert "download-export" in progress.content.decode()
@@ -122,6 +130,7 @@ def test_restriction_lift_through_the_pages_needs_the_notice_first(web_as, dpo, 
     client = web_as(dpo)
     request = make_privacy_request(isannointi, kind="restriction", verified=True)
     client.post(f"/privacy/{request.pk}/discover/")
+    client.post(f"/privacy/{request.pk}/matches/", {})
     client.post(f"/privacy/{request.pk}/execute/", {"basis": "accuracy_contested"})
     request.refresh_from_db()
     assert request.restriction_active
@@ -139,7 +148,7 @@ def test_record_of_processing_is_generated_from_the_declarations(web_as, dpo, is
     client = web_as(dpo)
     page = client.get("/privacy/record-of-processing/retta-isannointi/")
     html = page.content.decode()
-    assert page.status_code == 200 and "0871684-7" in html and "(90 d)" in html
+    assert page.status_code == 200 and "0871684-7" in html and "(90 päivää)" in html
     printable = client.get("/privacy/record-of-processing/retta-isannointi/?print=1")
     assert printable.status_code == 200 and "record-date" in printable.content.decode()
     assert client.get("/privacy/record-of-processing/").status_code == 200
