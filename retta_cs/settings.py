@@ -326,10 +326,12 @@ RETENTION_ORPHAN_FILE_HOURS = env_positive_int("RETENTION_ORPHAN_FILE_HOURS", 24
 ERASURE_LEDGER_KEY = env.str("ERASURE_LEDGER_KEY", default="")
 
 REST_FRAMEWORK = {
-    # Token first, so that a request without credentials gets 401 with WWW-Authenticate.
+    # Token first, so that a request without credentials gets 401 with WWW-Authenticate. Which
+    # requests present a token is decided once, and a session of a DPO or administrator without
+    # the second factor is refused here too (accounts.authentication).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "accounts.authentication.TokenAuthentication",
+        "accounts.authentication.SessionAuthentication",
     ],
     # Integration tokens reach only views marked inbound (core.roles.IntegrationOnlyInbound).
     "DEFAULT_PERMISSION_CLASSES": [
