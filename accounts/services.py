@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from typing import Any
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
@@ -10,7 +11,8 @@ from rest_framework.authtoken.models import Token
 
 from accounts.models import Membership, User
 from core.access import model_permissions
-from core.models import Controller
+from core.audit import audit_log, audit_log_per_controller
+from core.models import AuditAction, AuditPurpose, Controller
 from core.roles import Role
 
 
@@ -67,3 +69,19 @@ def token_issue(*, username: str) -> str:
     user = User.objects.get(username=username)
     Token.objects.filter(user=user).delete()
     return Token.objects.create(user=user).key
+
+
+def sign_in_audit(*, user: User, action: AuditAction, details: dict[str, Any] | None = None) -> None:
+    """A login, logout or refused second factor: one security event for each controller the user
+    is granted (each controller's DPO sees the sign-ins of those who may read its data, and
+    nothing of the other's), or one platform event for a user granted none."""
+    controller_ids = user.controller_ids()
+    if not controller_ids:
+        audit_log(actor=user, action=action, purpose=AuditPurpose.SECURITY, details=details)
+        return
+    audit_log_per_controller(
+        actor=user,
+        action=action,
+        purpose=AuditPurpose.SECURITY,
+        details_by_controller=dict.fromkeys(controller_ids, details),
+    )

@@ -27,8 +27,8 @@ from accounts.otp import (
     otp_required_for,
     otp_secret,
 )
-from core.audit import audit_log
-from core.models import AuditAction, AuditPurpose
+from accounts.services import sign_in_audit
+from core.models import AuditAction
 
 
 class LoginView(auth_views.LoginView):
@@ -37,14 +37,14 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
-        audit_log(actor=form.get_user(), action=AuditAction.LOGIN, purpose=AuditPurpose.SECURITY)
+        sign_in_audit(user=form.get_user(), action=AuditAction.LOGIN)
         return response
 
 
 class LogoutView(auth_views.LogoutView):
     def post(self, request: Any, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.user.is_authenticated:
-            audit_log(actor=request.user, action=AuditAction.LOGOUT, purpose=AuditPurpose.SECURITY)
+            sign_in_audit(user=request.user, action=AuditAction.LOGOUT)
         return super().post(request, *args, **kwargs)
 
 
@@ -59,12 +59,7 @@ def _safe_next(request: HttpRequest) -> str:
 
 def _after_verified(request: HttpRequest, device: Any, *, enrolled: bool) -> HttpResponse:
     otp_login(request, device)
-    audit_log(
-        actor=request.user,
-        action=AuditAction.LOGIN,
-        purpose=AuditPurpose.SECURITY,
-        details={"factor": "otp", "enrolled": enrolled},
-    )
+    sign_in_audit(user=request.user, action=AuditAction.LOGIN, details={"factor": "otp", "enrolled": enrolled})
     return redirect(_safe_next(request))
 
 
@@ -73,9 +68,7 @@ def _wrong_code(request: HttpRequest, form: OtpCodeForm, device: Any, *, throttl
     if throttled:
         form.add_error("code", _("Too many wrong codes in a row. Wait a moment, then try again."))
         return None
-    audit_log(
-        actor=request.user, action=AuditAction.LOGIN_FAILED, purpose=AuditPurpose.SECURITY, details={"factor": "otp"}
-    )
+    sign_in_audit(user=request.user, action=AuditAction.LOGIN_FAILED, details={"factor": "otp"})
     if otp_failures(device) >= otp_failure_limit():
         logout(request)
         messages.error(request, _("Too many wrong codes. Log in again with your password."))

@@ -64,7 +64,7 @@ AREA_MODELS: Mapping[Area, tuple[str, ...]] = {
     Area.COMPLAINTS: ("complaints.complaint", "complaints.complaintevent"),
     Area.DISCLOSURES: ("complaints.disclosure",),
     Area.DATA_PROTECTION: ("privacy", "retention", "complaints.legalhold", "core.auditevent"),
-    Area.ADMINISTRATION: ("accounts", "django_celery_beat", "contacts.mailbox"),
+    Area.ADMINISTRATION: ("accounts", "django_celery_beat", "contacts.mailbox", "core.platformauditevent"),
     Area.INBOUND: ("contacts",),
 }
 _DJANGO_ACTIONS = {Action.READ: ("view",), Action.CREATE: ("add",), Action.CHANGE: ("change", "delete")}

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.access import Action, Area, access_required
-from core.audit import audit_log
+from core.audit import audit_log_per_controller
 from core.models import AuditAction, AuditPurpose, Controller
 from core.scoping import get_scoped_or_404
 from retention.deletion import keep_reason_labels
@@ -108,7 +108,14 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     deleted = counts_for_controllers(run.deleted, ids)
     kept = counts_for_controllers(run.kept, ids)
     labels = keep_reason_labels()
-    audit_log(actor=request.user, action=AuditAction.VIEW, purpose=AuditPurpose.RETENTION, obj=run)
+    # One event for each of the viewer's controllers the run purged: the figures shown are theirs.
+    audit_log_per_controller(
+        actor=request.user,
+        action=AuditAction.VIEW,
+        purpose=AuditPurpose.RETENTION,
+        obj=run,
+        details_by_controller=dict.fromkeys(set(run.controllers.values_list("pk", flat=True)) & set(ids)),
+    )
     return render(
         request,
         "retention/run_detail.html",
