@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.authentication import SessionScheme
 from rest_framework import authentication, exceptions
 
 from accounts.otp import otp_pending
@@ -56,3 +57,9 @@ class SessionAuthentication(authentication.SessionAuthentication):
         if result is not None and otp_pending(result[0]):
             raise OtpRequired
         return result
+
+
+class OtpSessionScheme(SessionScheme):
+    """The schema names this session authentication as drf-spectacular names DRF's own."""
+
+    target_class = "accounts.authentication.SessionAuthentication"
