@@ -41,8 +41,14 @@ def _headers(key: str) -> list[tuple[str, str]]:
     """(header, what it is): "token" a token request with the DPO's key, "bad token" a token
     request DRF refuses, "no token" a request DRF authenticates by its session."""
     cases = [(_as_received(f"Token{space}junk"), "bad token") for space in ASCII_WHITESPACE]
-    cases += [(_as_received(f"Token{space}junk"), "no token") for space in UNICODE_WHITESPACE if space not in ASCII_WHITESPACE]
-    cases += [(_as_received(f"Token{space}{key}"), "no token") for space in UNICODE_WHITESPACE if space not in ASCII_WHITESPACE]
+    cases += [
+        (_as_received(f"Token{space}junk"), "no token") for space in UNICODE_WHITESPACE if space not in ASCII_WHITESPACE
+    ]
+    cases += [
+        (_as_received(f"Token{space}{key}"), "no token")
+        for space in UNICODE_WHITESPACE
+        if space not in ASCII_WHITESPACE
+    ]
     cases += [
         ("", "no token"),
         ("Token", "bad token"),

@@ -129,7 +129,11 @@ def test_the_dpos_audit_page_shows_no_platform_event(web_as, dpo):
 def test_administrators_read_platform_events_in_the_admin_read_only(client, admin_user, isannointi):
     platform = audit_log(actor="purge", action=AuditAction.PURGE, purpose=AuditPurpose.RETENTION, object_type="x.y")
     of_controller = audit_log(
-        actor="purge", action=AuditAction.PURGE, purpose=AuditPurpose.RETENTION, object_type="z.w", controller=isannointi
+        actor="purge",
+        action=AuditAction.PURGE,
+        purpose=AuditPurpose.RETENTION,
+        object_type="z.w",
+        controller=isannointi,
     )
     admin_user.is_staff = True
     admin_user.save()
