@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django_otp import login as otp_login
 
-from accounts.forms import OtpCodeForm
+from accounts.forms import OtpCodeForm, StaffAuthenticationForm
 from accounts.otp import (
     otp_check_code,
     otp_confirmed_device,
@@ -33,6 +33,7 @@ from core.models import AuditAction
 
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
+    form_class = StaffAuthenticationForm
     redirect_authenticated_user = True
 
     def form_valid(self, form: Any) -> HttpResponse:

@@ -36,7 +36,7 @@ from complaints.models import (
 )
 from contacts.identifiers import normalise_email, normalise_phone
 from contacts.models import Contact, Customer, Task
-from core.access import Action, Area, can
+from core.access import NOT_ASSIGNABLE, Action, Area, can
 from core.audit import audit_log
 from core.errors import Conflict
 from core.models import AuditAction, AuditPurpose, Controller
@@ -185,7 +185,7 @@ def _check_handler(complaint: Complaint, handler: Any) -> None:
     if handler is None:
         return
     if complaint.controller_id not in handler.controller_ids() or not can(handler, Area.COMPLAINTS, Action.CHANGE):
-        raise ValidationError({"handler": _("The handler must be a complaint handler of this controller.")})
+        raise ValidationError({"handler": NOT_ASSIGNABLE})
 
 
 @transaction.atomic

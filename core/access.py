@@ -81,6 +81,12 @@ def roles_with(area: Area | str, action: Action | str = Action.READ) -> list[Rol
     return [role for role, actions in ACCESS[Area(area)].items() if action in actions]
 
 
+# The one answer for a person who may not be assigned (a task's assignee, a complaint's handler):
+# no such user, another role and staff of the other controller only are told apart by nothing,
+# so the API cannot be used to find out who works where.
+NOT_ASSIGNABLE = _("No one by that name may be assigned here.")
+
+
 def access_required(area: Area | str, action: Action | str = Action.READ) -> Callable:
     """Web views: log in first (redirect), then 403 for a role that may not."""
 
