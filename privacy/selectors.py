@@ -14,16 +14,9 @@ from privacy import deadlines
 from privacy.models import OPEN_STATUSES, PrivacyRequest, RequestExport, RequestMatch
 
 
-def requests_visible(user: Any, *, controller: str = "", kind: str = "", status: str = "") -> QuerySet[PrivacyRequest]:
+def requests_visible(user: Any) -> QuerySet[PrivacyRequest]:
     """The requests of the user's controllers (the scoped manager), newest first."""
-    requests = PrivacyRequest.objects.select_related("controller").order_by("-received_at", "-id")
-    if controller:
-        requests = requests.filter(controller__slug=controller)
-    if kind:
-        requests = requests.filter(kind=kind)
-    if status:
-        requests = requests.filter(status=status)
-    return requests
+    return PrivacyRequest.objects.select_related("controller").order_by("-received_at", "-id")
 
 
 def requests_open_by_due_date() -> QuerySet[PrivacyRequest]:

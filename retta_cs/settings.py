@@ -352,12 +352,19 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.IsAuthenticated",
         "core.roles.IntegrationOnlyInbound",
     ],
+    # One JSON parser for every endpoint, with a depth limit (core.parsers).
+    "DEFAULT_PARSER_CLASSES": [
+        "core.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.StandardPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["core.filters.FilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.exception_handler.exception_handler",
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
+    # JSON that never fails to encode (core.renderers).
+    "DEFAULT_RENDERER_CLASSES": ["core.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     # Anonymous calls are throttled per address (token guessing); a view with
     # `throttle_scope = "inbound"` (core.roles.INBOUND_THROTTLE_SCOPE) per integration account.
