@@ -99,7 +99,8 @@ INBOUND_PERMISSIONS = [AreaPermission.for_area(Area.INBOUND, write=Action.CREATE
 
 class InboundEmailView(APIView):
     """Store one incoming email, raw (P2). The controller is the one of the configured mailbox
-    among the recipients, or `?controller=`. A message seen before is not stored again (200)."""
+    among the recipients, or `?controller=`. The same message seen before (the same Message-ID
+    and bytes) is not stored again (200); a different one reusing a Message-ID is (201)."""
 
     throttle_scope = INBOUND_THROTTLE_SCOPE
     permission_classes = INBOUND_PERMISSIONS
