@@ -68,7 +68,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
     contacts = ScopedPrimaryKeyField(Contact, many=True, required=False)
     tasks = ScopedPrimaryKeyField(Task, many=True, required=False)
     handler = StaffField(Area.COMPLAINTS, Action.CHANGE, required=False, allow_null=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     held = serializers.SerializerMethodField()
     allowed_transitions = serializers.SerializerMethodField()
 
@@ -292,7 +292,7 @@ class LegalHoldSerializer(serializers.ModelSerializer):
         child=serializers.CharField(max_length=40), source="subject_phones", required=False, default=list
     )
     placed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    released_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    released_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     active = serializers.BooleanField(source="is_active", read_only=True)
 
     class Meta:

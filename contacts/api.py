@@ -133,6 +133,9 @@ class ContactSerializer(serializers.ModelSerializer):
             if "controller" in attrs and attrs["controller"].pk != self.instance.controller_id:
                 raise serializers.ValidationError({"controller": [_("A contact cannot move to another controller.")]})
             attrs.pop("controller", None)
+            if "occurred_at" in attrs and attrs["occurred_at"] != self.instance.occurred_at:
+                raise serializers.ValidationError({"occurred_at": [_("The time of a contact cannot change.")]})
+            attrs.pop("occurred_at", None)
             if "channel" in attrs and attrs["channel"] != self.instance.channel:
                 raise serializers.ValidationError({"channel": [_("The channel of a contact cannot change.")]})
             attrs.pop("channel", None)

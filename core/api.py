@@ -146,7 +146,8 @@ class ControllerViewSet(viewsets.ReadOnlyModelViewSet):
 
 class AuditEventSerializer(serializers.ModelSerializer):
     controller = UserControllerField(read_only=True)
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # No actor: a job ("purge"), named by `actor_kind`.
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = AuditEvent

@@ -52,6 +52,7 @@ class DownloadRenderer(renderers.BaseRenderer):
 
 def download_renderers(media_type: str) -> list[type[renderers.BaseRenderer]]:
     """The renderers of a view that answers with a file of `media_type` (or JSON)."""
-    name = "".join(part.capitalize() for part in re.split(r"[^a-z0-9]+", media_type.lower()) if part)
-    download = type(f"{name}Renderer", (DownloadRenderer,), {"media_type": media_type})
+    main, _slash, sub = media_type.lower().partition("/")
+    short = main if sub in {"", "*"} else sub  # ?format=zip, ?format=audio
+    download = type(f"{short.capitalize()}Renderer", (DownloadRenderer,), {"media_type": media_type, "format": short})
     return [JSONRenderer, download]

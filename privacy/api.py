@@ -288,7 +288,8 @@ class PrivacyRequestViewSet(
 
     @extend_schema(methods=["GET"], responses=MatchSerializer(many=True))
     @extend_schema(methods=["POST"], request=MatchesReviewSerializer, responses=MatchSerializer(many=True))
-    @action(detail=True, methods=["get", "post"])
+    # Every match of the request in one list: neither paginated nor filtered like the request list.
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def matches(self, request: Request, pk: str | None = None) -> Response:
         obj = self.get_object()
         try:

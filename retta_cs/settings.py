@@ -390,6 +390,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The errors each operation may answer with are added to it (core.schema.error_responses).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.schema.error_responses"],
     # Several models have a `channel` or a `kind` with different choices: name each set.
     "ENUM_NAME_OVERRIDES": {
         "ContactChannelEnum": "contacts.models.Channel",
