@@ -214,10 +214,12 @@ class EmailMessage(ControllerScopedModel):
         verbose_name = _("email message")
         verbose_name_plural = _("email messages")
         constraints = [
-            # The same message twice (Message-ID and bytes, or bytes alone without an id) stores
-            # once per controller; a different message reusing a Message-ID is stored too.
+            # The same message twice (Message-ID and bytes) stores once per controller; a different
+            # message reusing a Message-ID is stored too. Without an id, the ingestion looks the
+            # bytes up (contacts_email_sha256_idx).
             models.UniqueConstraint(
                 fields=["controller", "message_id", "raw_sha256"],
+                condition=~Q(message_id=""),
                 name="contacts_emailmessage_unique_message",
             ),
             models.CheckConstraint(
