@@ -19,5 +19,8 @@ timeout = 60
 # connections idle for less than this.
 keepalive = 5
 # The TLS-terminating proxy sets X-Forwarded-Proto; only the proxy can reach the web port.
+# It also appends the client's address to X-Forwarded-For: PROXY_COUNT (a Django setting, default
+# 1) is the number of proxies that do, and the rate limits and the login lockout take the address
+# that many entries from the right (core.throttling.client_address).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
 accesslog = "-"

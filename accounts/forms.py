@@ -1,12 +1,26 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.otp import is_backup_code
+from core.roles import Role, has_role
+
+
+class StaffAuthenticationForm(AuthenticationForm):
+    """The login form of the UI: people only. An integration account (the mail server, telephony,
+    the website chat) works through its API token and never logs in, and is refused with the
+    answer a wrong password gets, telling nothing about the account."""
+
+    def confirm_login_allowed(self, user: Any) -> None:
+        super().confirm_login_allowed(user)
+        if has_role(user, Role.INTEGRATION):
+            raise self.get_invalid_login_error()
 
 
 class OtpCodeForm(forms.Form):

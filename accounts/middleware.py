@@ -7,18 +7,11 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import NoReverseMatch, reverse
-from django.utils.translation import gettext as _
 
-from accounts.otp import otp_confirmed_device, otp_required_for
+from accounts.authentication import OTP_REQUIRED_CODE, OTP_REQUIRED_MESSAGE, presents_token
+from accounts.otp import otp_confirmed_device, otp_pending
 
 API_PREFIX = "/api/"
-
-
-def _token_authenticated(request: HttpRequest) -> bool:
-    """An `Authorization: Token …` request is authenticated by DRF from the token alone: a
-    session cookie sent along is never consulted (a bad token is a 401, not a fallback)."""
-    parts = request.META.get("HTTP_AUTHORIZATION", "").split()
-    return bool(parts) and parts[0].lower() == "token"
 
 
 class RequirePrivilegedOtpMiddleware:
@@ -27,8 +20,11 @@ class RequirePrivilegedOtpMiddleware:
     logout and the language switch.
 
     Pages redirect to enrol (no authenticator yet) or verify, with `?next=`; session calls to
-    the API answer 403 `{"code": "otp_required"}`. Token-authenticated API calls (integrations)
-    are not sessions and pass. Install after `django_otp.middleware.OTPMiddleware`.
+    the API answer 403 `{"code": "otp_required"}`. API calls presenting a token are not sessions
+    and pass: DRF authenticates them by the token alone. Which calls present a token, and who
+    must still pass the second factor, are the same functions DRF's authentication asks
+    (accounts.authentication), so the two layers cannot disagree. Install after
+    `django_otp.middleware.OTPMiddleware`.
     """
 
     EXEMPT = ("accounts:otp_enrol", "accounts:otp_verify", "accounts:logout", "set_language", "healthz")
@@ -47,17 +43,10 @@ class RequirePrivilegedOtpMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if (
-            user.is_authenticated
-            and not user.is_verified()
-            and otp_required_for(user)
-            and not self.is_exempt(request.path_info)
-        ):
+        if otp_pending(user) and not self.is_exempt(request.path_info):
             if request.path_info.startswith(API_PREFIX):
-                if not _token_authenticated(request):
-                    return JsonResponse(
-                        {"detail": _("Two-factor verification is required."), "code": "otp_required"}, status=403
-                    )
+                if not presents_token(request):
+                    return JsonResponse({"detail": str(OTP_REQUIRED_MESSAGE), "code": OTP_REQUIRED_CODE}, status=403)
             else:
                 name = "accounts:otp_verify" if otp_confirmed_device(user=user) else "accounts:otp_enrol"
                 return HttpResponseRedirect(f"{reverse(name)}?{urlencode({'next': request.get_full_path()})}")

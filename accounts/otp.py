@@ -44,6 +44,12 @@ def otp_required_for(user: Any) -> bool:
     return bool(user.is_staff or user.is_superuser) or has_role(user, *PRIVILEGED_ROLES)
 
 
+def otp_pending(user: Any) -> bool:
+    """True for a user who must pass a second factor and has not, in this session (the one rule
+    of the page middleware and of the API's session authentication)."""
+    return otp_required_for(user) and not getattr(user, "is_verified", lambda: False)()
+
+
 def otp_confirmed_device(*, user: Any) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
 

@@ -19,7 +19,7 @@ from rest_framework.authtoken.models import Token
 from accounts.models import Membership, User
 from accounts.otp import otp_devices_remove
 from core.access import model_permissions
-from core.audit import audit_log
+from core.audit import audit_log, audit_log_per_controller
 from core.models import AuditAction, AuditPurpose, Controller
 from core.roles import Role
 
@@ -173,3 +173,19 @@ def login_lockouts_lift(*, attempts: Iterable[AccessAttempt], actor: Any) -> int
         )
         lifted += 1
     return lifted
+
+
+def sign_in_audit(*, user: User, action: AuditAction, details: dict[str, Any] | None = None) -> None:
+    """A login, logout or refused second factor: one security event for each controller the user
+    is granted (each controller's DPO sees the sign-ins of those who may read its data, and
+    nothing of the other's), or one platform event for a user granted none."""
+    controller_ids = user.controller_ids()
+    if not controller_ids:
+        audit_log(actor=user, action=action, purpose=AuditPurpose.SECURITY, details=details)
+        return
+    audit_log_per_controller(
+        actor=user,
+        action=action,
+        purpose=AuditPurpose.SECURITY,
+        details_by_controller=dict.fromkeys(controller_ids, details),
+    )

@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django_otp import login as otp_login
 
-from accounts.forms import BackupCodesForm, OtpCodeForm, OtpVerifyForm
+from accounts.forms import BackupCodesForm, OtpCodeForm, OtpVerifyForm, StaffAuthenticationForm
 from accounts.otp import (
     is_backup_code,
     otp_backup_codes_issue,
@@ -34,24 +34,26 @@ from accounts.otp import (
     otp_required_for,
     otp_secret,
 )
+from accounts.services import sign_in_audit
 from core.audit import audit_log
 from core.models import AuditAction, AuditPurpose
 
 
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
+    form_class = StaffAuthenticationForm
     redirect_authenticated_user = True
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
-        audit_log(actor=form.get_user(), action=AuditAction.LOGIN, purpose=AuditPurpose.SECURITY)
+        sign_in_audit(user=form.get_user(), action=AuditAction.LOGIN)
         return response
 
 
 class LogoutView(auth_views.LogoutView):
     def post(self, request: Any, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.user.is_authenticated:
-            audit_log(actor=request.user, action=AuditAction.LOGOUT, purpose=AuditPurpose.SECURITY)
+            sign_in_audit(user=request.user, action=AuditAction.LOGOUT)
         return super().post(request, *args, **kwargs)
 
 
@@ -67,10 +69,9 @@ def _safe_next(request: HttpRequest) -> str:
 def _verified(request: HttpRequest, device: Any, *, enrolled: bool, backup_code: bool = False) -> None:
     otp_login(request, device)
     otp_failures_forget(user=request.user)
-    audit_log(
-        actor=request.user,
+    sign_in_audit(
+        user=request.user,
         action=AuditAction.LOGIN,
-        purpose=AuditPurpose.SECURITY,
         details={"factor": "otp", "enrolled": enrolled, "backup_code": backup_code},
     )
 
@@ -80,9 +81,7 @@ def _wrong_code(request: HttpRequest, form: Any, *, throttled: bool) -> HttpResp
     if throttled:
         form.add_error("code", _("Too many wrong codes in a row. Wait a moment, then try again."))
         return None
-    audit_log(
-        actor=request.user, action=AuditAction.LOGIN_FAILED, purpose=AuditPurpose.SECURITY, details={"factor": "otp"}
-    )
+    sign_in_audit(user=request.user, action=AuditAction.LOGIN_FAILED, details={"factor": "otp"})
     if otp_failures(user=request.user) >= otp_failure_limit():
         logout(request)
         messages.error(request, _("Too many wrong codes. Log in again with your password."))

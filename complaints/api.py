@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -29,8 +30,8 @@ from complaints.models import (
     RecipientType,
 )
 from contacts.models import Contact, Customer, Task
-from core.access import Action, Area, AreaPermission
-from core.api import AuditedListMixin, AuditedRetrieveMixin, UserControllerField
+from core.access import Action, Area, AreaPermission, can
+from core.api import AuditedListMixin, AuditedRetrieveMixin, StaffField, UserControllerField
 from core.filters import IdFilter, UtcIsoDateTimeFilter
 from core.models import AuditPurpose, Controller
 from core.pagination import BigListPagination, StandardPagination
@@ -95,10 +96,8 @@ class ComplaintSerializer(serializers.ModelSerializer):
     )
     contacts = ScopedPrimaryKeyField(Contact, many=True, required=False)
     tasks = ScopedPrimaryKeyField(Task, many=True, required=False)
-    handler = serializers.SlugRelatedField(
-        slug_field="username", queryset=get_user_model().objects.all(), required=False, allow_null=True
-    )
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    handler = StaffField(Area.COMPLAINTS, Action.CHANGE, required=False, allow_null=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     held = serializers.SerializerMethodField()
     allowed_transitions = serializers.SerializerMethodField()
 
@@ -151,20 +150,28 @@ class ComplaintSerializer(serializers.ModelSerializer):
 
     def create(self, validated: dict[str, Any]) -> Complaint:
         request = self.context["request"]
+        handler = validated.get("handler")
+        # Choosing the handler is handling the complaint: agents record complaints, nothing more.
+        if handler is not None and not can(request.user, Area.COMPLAINTS, Action.CHANGE):
+            raise PermissionDenied(_("Your role may record a complaint but not choose its handler."))
         details = validated.get("complainant_details")
-        return services.complaint_create(
-            controller=_controller_or_only_one(validated, request),
-            actor=request.user,
-            subject=validated.get("subject", ""),
-            kind=validated.get("kind", ComplaintKind.COMPLAINT),
-            description=validated.get("description", ""),
-            channel=validated.get("channel", ""),
-            complainant=validated.get("complainant"),
-            complainant_details=services.ComplainantDetails(**details) if details is not None else None,
-            contacts=validated.get("contacts", []),
-            tasks=validated.get("tasks", []),
-            received_at=validated.get("received_at"),
-        )
+        with transaction.atomic():
+            complaint = services.complaint_create(
+                controller=_controller_or_only_one(validated, request),
+                actor=request.user,
+                subject=validated.get("subject", ""),
+                kind=validated.get("kind", ComplaintKind.COMPLAINT),
+                description=validated.get("description", ""),
+                channel=validated.get("channel", ""),
+                complainant=validated.get("complainant"),
+                complainant_details=services.ComplainantDetails(**details) if details is not None else None,
+                contacts=validated.get("contacts", []),
+                tasks=validated.get("tasks", []),
+                received_at=validated.get("received_at"),
+            )
+            if handler is not None:
+                complaint = services.complaint_assign(complaint=complaint, handler=handler, actor=request.user)
+        return complaint
 
     def update(self, complaint: Complaint, validated: dict[str, Any]) -> Complaint:
         if "controller" in validated and validated["controller"].pk != complaint.controller_id:
@@ -330,7 +337,7 @@ class LegalHoldSerializer(serializers.ModelSerializer):
         child=serializers.CharField(max_length=40), source="subject_phones", required=False, default=list
     )
     placed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    released_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    released_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     active = serializers.BooleanField(source="is_active", read_only=True)
 
     class Meta:

@@ -40,7 +40,7 @@ from contacts.identifiers import normalise_email, normalise_phone
 from contacts.models import Contact, Customer, Task
 from contacts.selectors import customer_match
 from contacts.services import customer_create, customer_match_or_create
-from core.access import Action, Area, can
+from core.access import NOT_ASSIGNABLE, Action, Area, can
 from core.audit import audit_log
 from core.errors import Conflict
 from core.models import AuditAction, AuditPurpose, Controller
@@ -279,7 +279,7 @@ def _check_handler(complaint: Complaint, handler: Any) -> None:
     if handler is None:
         return
     if complaint.controller_id not in handler.controller_ids() or not can(handler, Area.COMPLAINTS, Action.CHANGE):
-        raise ValidationError({"handler": _("The handler must be a complaint handler of this controller.")})
+        raise ValidationError({"handler": NOT_ASSIGNABLE})
 
 
 @transaction.atomic

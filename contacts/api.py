@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -25,8 +24,8 @@ from contacts.identifiers import (
     normalise_phone_or_blank,
 )
 from contacts.models import Channel, Contact, Customer, CustomerEmail, CustomerPhone, Task, TaskStatus
-from core.access import Action, Area, AreaPermission, roles_with, sees_restricted_content
-from core.api import AuditedListMixin, AuditedRetrieveMixin, UserControllerField
+from core.access import NOT_ASSIGNABLE, Action, Area, AreaPermission, sees_restricted_content
+from core.api import AuditedListMixin, AuditedRetrieveMixin, StaffField, UserControllerField
 from core.audit import audit_log
 from core.filters import MAX_ID, IdFilter, UtcIsoDateTimeFilter
 from core.models import AuditAction, AuditPurpose, Controller
@@ -134,6 +133,9 @@ class ContactSerializer(serializers.ModelSerializer):
             if "controller" in attrs and attrs["controller"].pk != self.instance.controller_id:
                 raise serializers.ValidationError({"controller": [_("A contact cannot move to another controller.")]})
             attrs.pop("controller", None)
+            if "occurred_at" in attrs and attrs["occurred_at"] != self.instance.occurred_at:
+                raise serializers.ValidationError({"occurred_at": [_("The time of a contact cannot change.")]})
+            attrs.pop("occurred_at", None)
             if "channel" in attrs and attrs["channel"] != self.instance.channel:
                 raise serializers.ValidationError({"channel": [_("The channel of a contact cannot change.")]})
             attrs.pop("channel", None)
@@ -349,24 +351,10 @@ class CustomerViewSet(
 
 
 # -- tasks ---------------------------------------------------------------------------------------
-class AssigneeField(serializers.SlugRelatedField):
-    """An agent granted the task's controller, by username."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(slug_field="username", **kwargs)
-
-    def get_queryset(self) -> Any:
-        return (
-            get_user_model()
-            .objects.filter(is_active=True, groups__name__in=roles_with(Area.CUSTOMER_SERVICE, Action.CHANGE))
-            .distinct()
-        )
-
-
 class TaskSerializer(serializers.ModelSerializer):
     controller = UserControllerField(required=False)
     customer = ScopedPrimaryKeyField(Customer, required=False, allow_null=True)
-    assignee = AssigneeField(required=False, allow_null=True)
+    assignee = StaffField(Area.CUSTOMER_SERVICE, Action.CHANGE, required=False, allow_null=True)
 
     class Meta:
         model = Task
@@ -385,7 +373,7 @@ class TaskSerializer(serializers.ModelSerializer):
         _same_controller(attrs, controller, "customer")
         assignee = attrs.get("assignee")
         if assignee is not None and controller.pk not in assignee.controller_ids():
-            raise serializers.ValidationError({"assignee": [_("This agent has no access to the controller.")]})
+            raise serializers.ValidationError({"assignee": [NOT_ASSIGNABLE]})
         return attrs
 
     def create(self, validated_data: dict[str, Any]) -> Task:

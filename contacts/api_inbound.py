@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
-from rest_framework.parsers import BaseParser, JSONParser, MultiPartParser
+from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -29,6 +29,7 @@ from contacts.models import ChatAuthor, Direction
 from core.access import Action, Area, AreaPermission
 from core.api import UserControllerField
 from core.models import Controller
+from core.parsers import JSONParser
 from core.roles import INBOUND_THROTTLE_SCOPE
 from core.selectors import controllers_of
 from core.uploads import UploadTooLarge, check_content_length
@@ -98,7 +99,8 @@ INBOUND_PERMISSIONS = [AreaPermission.for_area(Area.INBOUND, write=Action.CREATE
 
 class InboundEmailView(APIView):
     """Store one incoming email, raw (P2). The controller is the one of the configured mailbox
-    among the recipients, or `?controller=`. A message seen before is not stored again (200)."""
+    among the recipients, or `?controller=`. The same message seen before (the same Message-ID
+    and bytes) is not stored again (200); a different one reusing a Message-ID is (201)."""
 
     throttle_scope = INBOUND_THROTTLE_SCOPE
     permission_classes = INBOUND_PERMISSIONS

@@ -23,6 +23,7 @@ from contacts.models import CallRecording, Contact
 from core.access import Area, AreaPermission
 from core.audit import audit_log
 from core.models import AuditAction, AuditPurpose
+from core.renderers import download_renderers
 from core.roles import Role, user_roles
 from core.scoping import get_scoped_or_404
 
@@ -97,6 +98,12 @@ class ContactRecordingView(GenericAPIView):
 
     def get_queryset(self) -> Any:
         return CallRecording.objects.select_related("contact")
+
+    def get_renderers(self) -> list[Any]:
+        # A client asking for audio, as the schema says, gets the recording.
+        if self.request.method == "GET":
+            return [renderer() for renderer in download_renderers("audio/*")]
+        return super().get_renderers()
 
     @extend_schema(
         tags=["contacts"],

@@ -198,8 +198,12 @@ class EmailMessage(ControllerScopedModel):
     text_body = models.TextField(_("plain-text body"), blank=True)
     html_body = models.TextField(_("HTML body"), blank=True)
     parse_problems = models.TextField(_("parse problems"), blank=True)
-    # A message without a Message-ID is recognised by its exact bytes when posted again.
+    # A message is the same as one stored before when its Message-ID and its exact bytes are:
+    # mailers reuse Message-IDs and a forward keeps the original's, so the id alone is not enough.
     raw_sha256 = models.CharField(_("SHA-256 of the raw message"), max_length=64, blank=True)
+    # Another, different message with this Message-ID was stored before (at this controller):
+    # its variants are the messages of the controller sharing `message_id`.
+    message_id_reused = models.BooleanField(_("Message-ID shared with an earlier message"), default=False)
     # Outbound replies only: the state of sending through the email backend.
     send_status = models.CharField(_("send status"), max_length=10, choices=SendStatus.choices, blank=True)
     send_error = models.TextField(_("last sending error"), blank=True)
@@ -210,11 +214,13 @@ class EmailMessage(ControllerScopedModel):
         verbose_name = _("email message")
         verbose_name_plural = _("email messages")
         constraints = [
-            # The same Message-ID twice stores once (per controller).
+            # The same message twice (Message-ID and bytes) stores once per controller; a different
+            # message reusing a Message-ID is stored too. Without an id, the ingestion looks the
+            # bytes up (contacts_email_sha256_idx).
             models.UniqueConstraint(
-                fields=["controller", "message_id"],
+                fields=["controller", "message_id", "raw_sha256"],
                 condition=~Q(message_id=""),
-                name="contacts_emailmessage_unique_message_id",
+                name="contacts_emailmessage_unique_message",
             ),
             models.CheckConstraint(
                 condition=~Q(send_status=SendStatus.SENT) | Q(sent_at__isnull=False),

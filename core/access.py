@@ -66,7 +66,14 @@ AREA_MODELS: Mapping[Area, tuple[str, ...]] = {
     Area.DATA_PROTECTION: ("privacy", "retention", "complaints.legalhold", "core.auditevent"),
     # Controllers' details (never their data), login lockouts (django-axes), users and their
     # memberships, mailboxes and schedules.
-    Area.ADMINISTRATION: ("accounts", "core.controller", "axes", "django_celery_beat", "contacts.mailbox"),
+    Area.ADMINISTRATION: (
+        "accounts",
+        "core.controller",
+        "core.platformauditevent",
+        "axes",
+        "django_celery_beat",
+        "contacts.mailbox",
+    ),
     Area.INBOUND: ("contacts",),
 }
 _DJANGO_ACTIONS = {Action.READ: ("view",), Action.CREATE: ("add",), Action.CHANGE: ("change", "delete")}
@@ -81,6 +88,12 @@ def can(user: Any, area: Area | str, action: Action | str = Action.READ) -> bool
 def roles_with(area: Area | str, action: Action | str = Action.READ) -> list[Role]:
     """The roles granted `action` on `area` (e.g. who may be a complaint's handler)."""
     return [role for role, actions in ACCESS[Area(area)].items() if action in actions]
+
+
+# The one answer for a person who may not be assigned (a task's assignee, a complaint's handler):
+# no such user, another role and staff of the other controller only are told apart by nothing,
+# so the API cannot be used to find out who works where.
+NOT_ASSIGNABLE = _("No one by that name may be assigned here.")
 
 
 def access_required(area: Area | str, action: Action | str = Action.READ) -> Callable:

@@ -12,7 +12,8 @@ from django_celery_beat import admin as beat_admin
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from core.audit import audit_log
-from core.models import AuditAction, AuditPurpose, Controller
+from core.models import AuditAction, AuditPurpose, Controller, PlatformAuditEvent
+from core.selectors import audit_events_platform
 
 admin.site.site_header = _("Retta customer service: administration")
 admin.site.site_title = _("Administration")
@@ -99,3 +100,28 @@ class CronScheduleAdmin(beat_admin.CrontabScheduleAdmin):
     list_display = ("__str__", "timezone")
     fields = ("minute", "hour", "day_of_month", "month_of_year", "day_of_week", "timezone")
     readonly_fields = ()
+
+
+@admin.register(PlatformAuditEvent)
+class PlatformAuditEventAdmin(admin.ModelAdmin):
+    """The platform's audit events (no controller), for administrators: read-only, as the audit
+    trail is append-only. Each controller's events are the DPO's (`/audit/`)."""
+
+    list_display = ["at", "actor", "actor_kind", "action", "purpose", "object_type", "object_id", "request_id"]
+    list_filter = ["action", "purpose", "actor_kind"]
+    search_fields = ["actor__username", "object_type", "object_id", "request_id"]
+    date_hierarchy = "at"
+    readonly_fields = [field.name for field in PlatformAuditEvent._meta.fields]
+    show_full_result_count = False  # no COUNT(*) over the whole trail per page
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return audit_events_platform()
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

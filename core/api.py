@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -12,13 +13,13 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from core.access import Area, AreaPermission
+from core.access import NOT_ASSIGNABLE, Action, Area, AreaPermission
 from core.audit import audit_log, audit_log_page
 from core.filters import UtcIsoDateTimeFilter
 from core.models import AuditAction, AuditEvent, AuditPurpose, Controller
 from core.pagination import BigListPagination, StandardPagination
 from core.roles import IntegrationOnlyInbound
-from core.selectors import audit_events_visible_to, controllers_of
+from core.selectors import audit_events_visible_to, controllers_of, staff_with_access
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -53,6 +54,30 @@ class UserControllerField(serializers.SlugRelatedField):
         if slug is None:  # shown outside a request, or by a job
             slug = Controller.objects.values_list("slug", flat=True).get(pk=value.pk)
         return slug
+
+
+class StaffField(serializers.SlugRelatedField):
+    """A member of staff by username, among those whose role grants `action` on `area` and who
+    are granted one of the requesting user's controllers (core.selectors.staff_with_access).
+
+    Anyone else gets one and the same error (core.access.NOT_ASSIGNABLE), whether no such user
+    exists, their role may not, or they work for the other controller only; the services
+    checking the record's own controller answer with the same message.
+    """
+
+    default_error_messages = {"does_not_exist": NOT_ASSIGNABLE, "invalid": NOT_ASSIGNABLE}
+
+    def __init__(self, area: Area, action: Action, **kwargs: Any) -> None:
+        self.area, self.action = area, action
+        if not kwargs.get("read_only"):
+            kwargs.setdefault("queryset", get_user_model().objects.none())
+        super().__init__(slug_field="username", **kwargs)
+
+    def get_queryset(self) -> Any:
+        request = self.context.get("request")
+        if request is None:  # schema generation
+            return get_user_model().objects.none()
+        return staff_with_access(self.area, self.action, controller_ids=request.user.controller_ids())
 
 
 class AuditedListMixin:
@@ -121,7 +146,8 @@ class ControllerViewSet(viewsets.ReadOnlyModelViewSet):
 
 class AuditEventSerializer(serializers.ModelSerializer):
     controller = UserControllerField(read_only=True)
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # No actor: a job ("purge"), named by `actor_kind`.
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = AuditEvent

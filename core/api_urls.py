@@ -1,8 +1,7 @@
-from rest_framework.routers import SimpleRouter
-
 from core.api import AuditEventViewSet, ControllerViewSet
+from core.routers import ApiRouter
 
-router = SimpleRouter()
+router = ApiRouter()
 router.register("controllers", ControllerViewSet, basename="controller")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
 urlpatterns = router.urls

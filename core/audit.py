@@ -3,6 +3,12 @@ deletes personal data calls `audit_log` (one record) or `audit_log_many` (a page
 
 Events name objects by type and id and never hold personal values: the `details` may carry only
 numbers, booleans, ids and short codes, which is checked here.
+
+Every event belongs to one controller (P1: a DPO reads the events of their own controllers and
+nothing of the other's) or, with no controller, to the platform: a login of a user granted no
+controller, the totals of a purge run. Platform events are read only by administrators (the
+admin's "Platform audit events"); an event about several controllers is written once per
+controller with what concerns that controller (`audit_log_per_controller`).
 """
 
 from __future__ import annotations
@@ -128,6 +134,37 @@ def audit_log(
     )
     event.save(force_insert=True)
     return event
+
+
+def audit_log_per_controller(
+    *,
+    actor: Any,
+    action: AuditAction | str,
+    purpose: AuditPurpose | str,
+    details_by_controller: Mapping[int, Mapping[str, Any] | None],
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: Any = None,
+) -> list[AuditEvent]:
+    """One event for each controller, each with the details that concern that controller only,
+    in one INSERT: something that spans controllers (a login of a user granted both, a purge
+    run) without one controller's DPO learning the other's figures. No controllers, no events."""
+    if obj is not None:
+        object_type = object_type or object_label(obj)
+        object_id = obj.pk if object_id is None else object_id
+    events = [
+        _event(
+            actor=actor,
+            action=action,
+            purpose=purpose,
+            object_type=object_type,
+            object_id=object_id,
+            controller_id=int(controller_id),
+            details=details,
+        )
+        for controller_id, details in sorted(details_by_controller.items())
+    ]
+    return AuditEvent.objects.bulk_create(events)
 
 
 def audit_log_many(

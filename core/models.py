@@ -122,3 +122,21 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
+
+
+class PlatformAuditEventManager(models.Manager["PlatformAuditEvent"]):
+    def get_queryset(self) -> models.QuerySet[PlatformAuditEvent]:
+        return super().get_queryset().filter(controller__isnull=True)
+
+
+class PlatformAuditEvent(AuditEvent):
+    """The audit events of no controller (core.audit: logins of users granted no controller, the
+    totals of purge runs): administrators read them, read-only, in the admin; no DPO sees them."""
+
+    objects = PlatformAuditEventManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = _("platform audit event")
+        verbose_name_plural = _("platform audit events")
+        ordering = ["-at", "-id"]

@@ -4,10 +4,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from core.access import Action, Area, roles_with
-from core.models import AuditEvent, Controller
+from core.models import AuditEvent, Controller, PlatformAuditEvent
 
 
 def controllers_of(user: Any) -> QuerySet[Controller]:
@@ -15,10 +15,14 @@ def controllers_of(user: Any) -> QuerySet[Controller]:
 
 
 def audit_events_visible_to(user: Any) -> QuerySet[AuditEvent]:
-    """The DPO sees the events of their controllers and controller-less ones (logins, jobs)."""
-    return AuditEvent.objects.filter(
-        Q(controller_id__in=user.controller_ids()) | Q(controller__isnull=True)
-    ).select_related("actor", "controller")
+    """The events of the user's controllers (the DPO's audit log). Platform events, which belong
+    to no controller, are never among them: administrators read those (`audit_events_platform`)."""
+    return AuditEvent.objects.filter(controller_id__in=user.controller_ids()).select_related("actor", "controller")
+
+
+def audit_events_platform() -> QuerySet[PlatformAuditEvent]:
+    """Events of no controller (core.audit): the administrators' read-only list in the admin."""
+    return PlatformAuditEvent.objects.select_related("actor")
 
 
 def staff_with_access(area: Area, action: Action, *, controller_ids: Iterable[int] | None = None) -> QuerySet:

@@ -10,13 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import FileResponse
+from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_field,
-    extend_schema_view,
     inline_serializer,
 )
 from rest_framework import mixins, serializers, status, viewsets
@@ -29,6 +28,7 @@ from core.access import Area, AreaPermission
 from core.api import UserControllerField
 from core.pagination import StandardPagination
 from core.personal_data import registry
+from core.renderers import download_renderers
 from privacy import discovery, execution, exports, selectors, services
 from privacy.models import (
     IdentityMethod,
@@ -260,35 +260,34 @@ def _raise_invalid(error: services.InvalidRequest) -> None:
     raise ValidationError({error.field: [str(error.message)]}) from error
 
 
-@extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            OpenApiParameter("controller", str, description="controller slug"),
-            OpenApiParameter("kind", str, enum=RequestKind.values),
-            OpenApiParameter("status", str, enum=RequestStatus.values),
-        ]
-    )
-)
+class PrivacyRequestFilter(filters.FilterSet):
+    controller = filters.CharFilter(field_name="controller__slug", help_text="controller slug")
+    kind = filters.ChoiceFilter(choices=RequestKind.choices)
+    status = filters.ChoiceFilter(choices=RequestStatus.choices)
+
+    class Meta:
+        model = PrivacyRequest
+        fields = ["controller", "kind", "status"]
+
+
 class PrivacyRequestViewSet(
     mixins.ListModelMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     serializer_class = PrivacyRequestSerializer
     permission_classes = [AreaPermission.for_area(Area.DATA_PROTECTION)]
     pagination_class = StandardPagination
-    # Filtering by `controller`, `kind` and `status` is done by the selector (the filter backend
-    # would read the scoped manager outside any scope while the schema is generated).
-    filter_backends: list = []
+    filterset_class = PrivacyRequestFilter
 
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
             return PrivacyRequest.all_controllers.none()
-        params = self.request.query_params
-        return selectors.requests_visible(
-            self.request.user,
-            controller=params.get("controller", ""),
-            kind=params.get("kind", ""),
-            status=params.get("status", ""),
-        )
+        return selectors.requests_visible(self.request.user)
+
+    def get_renderers(self) -> list[Any]:
+        # The copy is a ZIP: a client asking for application/zip, as the schema says, gets it.
+        if getattr(self, "action", None) == "export" and self.request.method == "GET":
+            return [renderer() for renderer in download_renderers("application/zip")]
+        return super().get_renderers()
 
     def perform_create(self, serializer: Any) -> None:
         data = serializer.validated_data
@@ -368,7 +367,8 @@ class PrivacyRequestViewSet(
 
     @extend_schema(methods=["GET"], responses=MatchSerializer(many=True))
     @extend_schema(methods=["POST"], request=MatchesReviewSerializer, responses=MatchSerializer(many=True))
-    @action(detail=True, methods=["get", "post"])
+    # Every match of the request in one list: neither paginated nor filtered like the request list.
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def matches(self, request: Request, pk: str | None = None) -> Response:
         obj = self.get_object()
         try:

@@ -1,7 +1,6 @@
-from rest_framework.routers import SimpleRouter
-
+from core.routers import ApiRouter
 from privacy.api import PrivacyRequestViewSet
 
-router = SimpleRouter()
+router = ApiRouter()
 router.register("privacy-requests", PrivacyRequestViewSet, basename="privacy-request")
 urlpatterns = router.urls

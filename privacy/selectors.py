@@ -17,20 +17,13 @@ from privacy.models import OPEN_STATUSES, PrivacyRequest, RequestExport, Request
 from privacy.readable import readable_fields, record_type_name
 
 
-def requests_visible(user: Any, *, controller: str = "", kind: str = "", status: str = "") -> QuerySet[PrivacyRequest]:
+def requests_visible(user: Any) -> QuerySet[PrivacyRequest]:
     """The requests of the user's controllers (the scoped manager), newest first."""
-    requests = (
+    return (
         PrivacyRequest.objects.select_related("controller")
         .prefetch_related("identifiers")
         .order_by("-received_at", "-id")
     )
-    if controller:
-        requests = requests.filter(controller__slug=controller)
-    if kind:
-        requests = requests.filter(kind=kind)
-    if status:
-        requests = requests.filter(status=status)
-    return requests
 
 
 def requests_open_by_due_date() -> QuerySet[PrivacyRequest]:

@@ -20,7 +20,7 @@ from retention.services import purge_run_request
 class PurgeRunSerializer(serializers.ModelSerializer):
     """Counts are keyed by record type and controller slug, limited to the user's controllers."""
 
-    started_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    started_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     controllers = serializers.SerializerMethodField()
     deleted = serializers.SerializerMethodField()
     kept = serializers.SerializerMethodField()

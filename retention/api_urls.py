@@ -1,7 +1,6 @@
-from rest_framework.routers import SimpleRouter
-
+from core.routers import ApiRouter
 from retention.api import PurgeRunViewSet
 
-router = SimpleRouter()
+router = ApiRouter()
 router.register("purge-runs", PurgeRunViewSet, basename="purge-run")
 urlpatterns = router.urls

@@ -32,7 +32,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.audit import audit_log
+from core.audit import audit_log, audit_log_per_controller
 from core.errors import Conflict
 from core.models import AuditAction, AuditEvent, AuditPurpose, Controller
 from core.personal_data import PersonalDataType, registry
@@ -394,19 +394,46 @@ def purge_run_execute(
             else:
                 _run_execute(run, deadline=deadline, progress=progress)
             if run.status == PurgeRunStatus.FINISHED:
-                audit_log(
-                    actor=run.started_by or "purge",
-                    action=AuditAction.PURGE,
-                    purpose=AuditPurpose.RETENTION,
-                    obj=run,
-                    details={
-                        "dry_run": run.dry_run,
-                        "deleted": purge_run_total_deleted(run),
-                        "files_deleted": run.files_deleted,
-                        "errors": len(run.errors),
-                    },
-                )
+                _audit_finished(run)
     return run
+
+
+def _audit_finished(run: PurgeRun) -> None:
+    """A finished run: one event per controller with that controller's figures only (P1), and
+    one platform event with the run's totals (files, errors, the audit events of no controller),
+    which only administrators read."""
+    actor = run.started_by or "purge"
+    audit_log_per_controller(
+        actor=actor,
+        action=AuditAction.PURGE,
+        purpose=AuditPurpose.RETENTION,
+        obj=run,
+        details_by_controller={
+            controller_id: {
+                "dry_run": run.dry_run,
+                "deleted": purge_run_total_deleted(run, [controller_id]),
+                "kept": sum(
+                    count
+                    for per_controller in run.kept.values()
+                    for count in per_controller.get(str(controller_id), {}).values()
+                ),
+            }
+            for controller_id in run_controller_ids(run)[0]
+        },
+    )
+    audit_log(
+        actor=actor,
+        action=AuditAction.PURGE,
+        purpose=AuditPurpose.RETENTION,
+        obj=run,
+        controller=None,
+        details={
+            "dry_run": run.dry_run,
+            "deleted": purge_run_total_deleted(run),
+            "files_deleted": run.files_deleted,
+            "errors": len(run.errors),
+        },
+    )
 
 
 def purge_run_total_deleted(run: PurgeRun, controller_ids: Collection[int] | None = None) -> int:

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from core.audit import audit_log
+from core.audit import audit_log_per_controller
 from core.models import AuditAction, AuditPurpose
 from core.queueing import enqueue_committed
 from retention.models import PurgeRun, PurgeTrigger
@@ -33,15 +33,18 @@ def purge_run_request(
         started_by=user,
         controller_ids=user.controller_ids(),
     )
-    audit_log(
+    audit_log_per_controller(
         actor=user,
         action=AuditAction.PURGE,
         purpose=AuditPurpose.RETENTION,
         obj=run,
-        details={
-            "dry_run": run.dry_run,
-            "requested": True,
-            "confirmed_dry_run": confirmed_dry_run.pk if confirmed_dry_run is not None else None,
+        details_by_controller={
+            controller_id: {
+                "dry_run": run.dry_run,
+                "requested": True,
+                "confirmed_dry_run": confirmed_dry_run.pk if confirmed_dry_run is not None else None,
+            }
+            for controller_id in run.controllers.values_list("pk", flat=True)
         },
     )
     transaction.on_commit(lambda: enqueue_committed(purge_expired, kwargs={"run_id": run.pk}))

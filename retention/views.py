@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.access import Action, Area, access_required
-from core.audit import audit_log
+from core.audit import audit_log_per_controller
 from core.models import AuditAction, AuditPurpose, Controller
 from core.scoping import get_scoped_or_404
 from retention.deletion import keep_reason_labels
@@ -103,6 +103,18 @@ def run_list(request: HttpRequest) -> HttpResponse:
     return render(request, "retention/run_list.html", {"page": page, "rows": rows, "form": PurgeRunForm()})
 
 
+def _audit_run_viewed(request: HttpRequest, run: Any) -> None:
+    """One event for each of the viewer's controllers the run purged: the figures shown are theirs."""
+    ids = set(request.user.controller_ids())
+    audit_log_per_controller(
+        actor=request.user,
+        action=AuditAction.VIEW,
+        purpose=AuditPurpose.RETENTION,
+        obj=run,
+        details_by_controller=dict.fromkeys(set(run.controllers.values_list("pk", flat=True)) & ids),
+    )
+
+
 @require_GET
 @access_required(Area.DATA_PROTECTION)
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -112,7 +124,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     deleted = counts_for_controllers(run.deleted, ids)
     kept = counts_for_controllers(run.kept, ids)
     labels = keep_reason_labels()
-    audit_log(actor=request.user, action=AuditAction.VIEW, purpose=AuditPurpose.RETENTION, obj=run)
+    _audit_run_viewed(request, run)
     return render(
         request,
         "retention/run_detail.html",
@@ -197,6 +209,6 @@ def run_confirm(request: HttpRequest) -> HttpResponse:
             return redirect("retention:run_detail", pk=run.pk)
     context: dict[str, Any] = {"found": found, "form": form, "stale": stale}
     if found.run is not None:
-        audit_log(actor=request.user, action=AuditAction.VIEW, purpose=AuditPurpose.RETENTION, obj=found.run)
+        _audit_run_viewed(request, found.run)
         context.update(_run_counts(found.run, request.user))
     return render(request, "retention/run_confirm.html", context, status=400 if stale or form.errors else 200)

@@ -44,6 +44,16 @@ def env_positive_int(name: str, default: int) -> int:
     return value
 
 
+def env_count(name: str, default: int) -> int:
+    """A whole number of zero or more; anything else stops start-up."""
+    raw = env.str(name, default="")
+    if raw == "":
+        return default
+    if not re.fullmatch(r"\d+", raw.strip()):
+        raise ImproperlyConfigured(f"{name} must be a whole number of zero or more, not {raw!r}")
+    return int(raw)
+
+
 def env_rate(name: str, default: str) -> str:
     """A DRF throttle rate such as "600/minute"; a malformed one stops start-up."""
     value = env.str(name, default=default).strip()
@@ -172,7 +182,11 @@ AXES_COOLOFF_TIME = env_positive_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+# The proxies in front of the app (the TLS-terminating proxy: 1) that append the client's address
+# to X-Forwarded-For: the client is that many entries from the right, never what the client wrote
+# (core.throttling.client_address). 0 when nothing is in front. See gunicorn.conf.py.
+PROXY_COUNT = env_count("PROXY_COUNT", 1)
+AXES_CLIENT_IP_CALLABLE = "core.throttling.client_address"
 
 # Two-factor login (django-otp TOTP) for the DPO and administrators (accounts/otp.py).
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Retta")
@@ -333,29 +347,40 @@ RETENTION_ORPHAN_FILE_HOURS = env_positive_int("RETENTION_ORPHAN_FILE_HOURS", 24
 ERASURE_LEDGER_KEY = env.str("ERASURE_LEDGER_KEY", default="")
 
 REST_FRAMEWORK = {
-    # Token first, so that a request without credentials gets 401 with WWW-Authenticate.
+    # Token first, so that a request without credentials gets 401 with WWW-Authenticate. Which
+    # requests present a token is decided once, and a session of a DPO or administrator without
+    # the second factor is refused here too (accounts.authentication).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "accounts.authentication.TokenAuthentication",
+        "accounts.authentication.SessionAuthentication",
     ],
     # Integration tokens reach only views marked inbound (core.roles.IntegrationOnlyInbound).
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
         "core.roles.IntegrationOnlyInbound",
     ],
+    # One JSON parser for every endpoint, with a depth limit (core.parsers).
+    "DEFAULT_PARSER_CLASSES": [
+        "core.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.StandardPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["core.filters.FilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.exception_handler.exception_handler",
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
+    # JSON that never fails to encode (core.renderers).
+    "DEFAULT_RENDERER_CLASSES": ["core.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     # Anonymous calls are throttled per address (token guessing); a view with
     # `throttle_scope = "inbound"` (core.roles.INBOUND_THROTTLE_SCOPE) per integration account.
+    # Counted atomically in the cache (core.throttling), per the address our proxy saw.
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.ScopedRateThrottle",
+        "core.throttling.AnonRateThrottle",
+        "core.throttling.ScopedRateThrottle",
     ],
+    "NUM_PROXIES": PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_rate("ANON_THROTTLE_RATE", "60/minute"),
         "inbound": env_rate("INBOUND_THROTTLE_RATE", "600/minute"),
@@ -372,6 +397,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The errors each operation may answer with are added to it (core.schema.error_responses).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.schema.error_responses"],
     # Several models have a `channel` or a `kind` with different choices: name each set.
     "ENUM_NAME_OVERRIDES": {
         "ContactChannelEnum": "contacts.models.Channel",

@@ -40,11 +40,13 @@ def mailbox_controller_for(addresses: Iterable[str]) -> Controller | None:
 
 
 def _existing_email_contact(*, controller: Controller, message_id: str, raw_sha256: str) -> Contact | None:
-    emails = EmailMessage.all_controllers.filter(controller=controller).select_related("contact")
-    if message_id:
-        found = emails.filter(message_id=message_id).first()
-    else:
-        found = emails.filter(message_id="", raw_sha256=raw_sha256).first()
+    """The contact of this very message stored before: the same Message-ID (or none) and the same
+    bytes. A different message reusing the Message-ID is not it."""
+    found = (
+        EmailMessage.all_controllers.filter(controller=controller, message_id=message_id, raw_sha256=raw_sha256)
+        .select_related("contact")
+        .first()
+    )
     return found.contact if found else None
 
 
@@ -55,12 +57,15 @@ def _thread_task(*, controller: Controller, parsed: ParsedEmail) -> Task | None:
     candidates = [c for c in dict.fromkeys(candidates) if c != parsed.message_id]
     if not candidates:
         return None
-    found = {
-        row.message_id: row
-        for row in EmailMessage.all_controllers.filter(
+    found: dict[str, EmailMessage] = {}
+    for row in (
+        EmailMessage.all_controllers.filter(
             controller=controller, message_id__in=candidates, contact__task__isnull=False
-        ).select_related("contact__task")
-    }
+        )
+        .select_related("contact__task")
+        .order_by("pk")
+    ):
+        found.setdefault(row.message_id, row)  # a reused Message-ID: the first message's task
     for candidate in candidates:
         if candidate in found:
             return found[candidate].contact.task
@@ -73,9 +78,10 @@ def email_ingest(
     """Store one incoming email for `controller` (P2): the raw message, its bodies, headers and
     attachments, matched to its customer and threaded into its task.
 
-    Returns the contact and whether it is new; a message stored before (same Message-ID, or the
-    same bytes when it has none) returns the stored contact. Raises `UploadTooLarge` above
-    INBOUND_EMAIL_MAX_BYTES and ValidationError for an empty message.
+    Returns the contact and whether it is new; the same message stored before (the same
+    Message-ID, or none, and the same bytes) returns the stored contact. A different message
+    reusing a stored Message-ID is stored, marked `message_id_reused`. Raises `UploadTooLarge`
+    above INBOUND_EMAIL_MAX_BYTES and ValidationError for an empty message.
     """
     if not raw or not raw.strip():
         raise ValidationError({"message": [_("The message is empty.")]})
@@ -95,7 +101,7 @@ def email_ingest(
             raw=raw, raw_sha256=raw_sha256, parsed=parsed, controller=controller, actor=actor, received_at=received_at
         )
     except IntegrityError:
-        # The same message stored concurrently: the unique Message-ID decided, ours rolled back.
+        # The same message stored concurrently: the unique constraint decided, ours rolled back.
         existing = _existing_email_contact(controller=controller, message_id=parsed.message_id, raw_sha256=raw_sha256)
         if existing is None:
             raise
@@ -148,6 +154,8 @@ def _email_store(
             html_body=parsed.html_body,
             parse_problems="\n".join(parsed.problems),
             raw_sha256=raw_sha256,
+            message_id_reused=bool(parsed.message_id)
+            and EmailMessage.all_controllers.filter(controller=controller, message_id=parsed.message_id).exists(),
         )
         files.save(message.raw, storage_name("eml"), ContentFile(raw))
         message.save()
@@ -173,6 +181,7 @@ def _email_store(
                 "channel": Channel.EMAIL,
                 "attachments": len(attachments),
                 "parse_problems": bool(parsed.problems),
+                "message_id_reused": message.message_id_reused,
             },
         )
     return contact

@@ -5,7 +5,8 @@ from core.models import Controller
 pytestmark = pytest.mark.django_db
 
 
-def test_both_controllers_exist_after_migrate():
+def test_both_controllers_exist_after_migrate(isannointi):
+    # The fixture puts back the migration's rows when a transactional test has flushed them.
     controllers = {c.slug: c for c in Controller.objects.all()}
     assert set(controllers) == {"retta-isannointi", "retta-oy"}
     assert controllers["retta-isannointi"].business_id == "0871684-7"
