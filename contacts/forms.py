@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from contacts import selectors
 from contacts.identifiers import normalise_email, normalise_phone
@@ -36,7 +37,9 @@ class CallForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200, required=False)
     email = forms.CharField(label=_("Email address"), max_length=254, required=False)
     direction = forms.ChoiceField(label=_("Direction"), choices=Direction.choices, initial=Direction.INBOUND)
-    subject = forms.CharField(label=_("Subject"), max_length=500, required=False)
+    subject = forms.CharField(
+        label=pgettext_lazy("topic of a message or complaint", "Subject"), max_length=500, required=False
+    )
     body = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
     task = forms.ModelChoiceField(label=_("Task"), queryset=Task.all_controllers.none(), required=False)
 
@@ -73,8 +76,12 @@ class ContactFilterForm(forms.Form):
     controller = forms.ModelChoiceField(
         label=_("Controller"), queryset=Controller.objects.none(), required=False, empty_label=_("All controllers")
     )
-    occurred_after = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    occurred_before = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    occurred_after = forms.DateField(
+        label=pgettext_lazy("date range", "From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    occurred_before = forms.DateField(
+        label=pgettext_lazy("date range", "To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     task = forms.IntegerField(label=_("Task number"), required=False, min_value=1, max_value=MAX_ID)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.scoping import ControllerScopedModel
 
@@ -178,7 +179,7 @@ class Contact(ControllerScopedModel):
 
 class SendStatus(models.TextChoices):
     PENDING = "pending", _("Waiting to be sent")
-    SENT = "sent", _("Sent")
+    SENT = "sent", pgettext_lazy("status of a message", "Sent")
     FAILED = "failed", _("Sending failed")
 
 
@@ -191,8 +192,8 @@ class EmailMessage(ControllerScopedModel):
     message_id = models.CharField(_("Message-ID"), max_length=998, blank=True)
     in_reply_to = models.CharField(_("In-Reply-To"), max_length=998, blank=True)
     references = models.TextField(_("References"), blank=True)
-    from_header = models.CharField(_("From"), max_length=998, blank=True)
-    to_header = models.TextField(_("To"), blank=True)
+    from_header = models.CharField(pgettext_lazy("email header", "From"), max_length=998, blank=True)
+    to_header = models.TextField(pgettext_lazy("email header", "To"), blank=True)
     raw = models.FileField(_("raw message"), upload_to="emails/%Y/%m/", max_length=300)
     size_bytes = models.PositiveIntegerField(_("size in bytes"), default=0)
     text_body = models.TextField(_("plain-text body"), blank=True)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Controller(models.Model):
@@ -25,36 +26,36 @@ class Controller(models.Model):
 
 
 class AuditAction(models.TextChoices):
-    VIEW = "view", _("Viewed")
-    SEARCH = "search", _("Searched")
-    CREATE = "create", _("Created")
-    CHANGE = "change", _("Changed")
-    DELETE = "delete", _("Deleted")
-    EXPORT = "export", _("Exported")
-    DOWNLOAD = "download", _("Downloaded")
-    PLAY = "play", _("Played a recording")
-    SEND = "send", _("Sent")
-    TRANSITION = "transition", _("Changed status")
-    DISCLOSE = "disclose", _("Disclosed")
-    PLACE_HOLD = "place_hold", _("Placed a legal hold")
-    RELEASE_HOLD = "release_hold", _("Released a legal hold")
-    VERIFY_IDENTITY = "verify_identity", _("Verified identity")
-    EXECUTE = "execute", _("Executed a request")
-    REJECT = "reject", _("Rejected a request")
-    EXTEND = "extend", _("Extended a deadline")
-    RECTIFY = "rectify", _("Rectified")
-    ERASE = "erase", _("Erased")
-    RESTRICT = "restrict", _("Restricted")
-    LIFT_RESTRICTION = "lift_restriction", _("Lifted a restriction")
-    OBJECT = "object", _("Recorded an objection")
-    PURGE = "purge", _("Purged")
-    MERGE = "merge", _("Merged")
-    LOGIN = "login", _("Logged in")
-    LOGIN_FAILED = "login_failed", _("Failed login")
-    LOGOUT = "logout", _("Logged out")
-    BACKUP_CODES = "backup_codes", _("Made new backup codes")
-    TWO_FACTOR_RESET = "two_factor_reset", _("Reset two-factor login")
-    UNLOCK = "unlock", _("Lifted a login lockout")
+    VIEW = "view", pgettext_lazy("audit action", "Viewed")
+    SEARCH = "search", pgettext_lazy("audit action", "Searched")
+    CREATE = "create", pgettext_lazy("audit action", "Created")
+    CHANGE = "change", pgettext_lazy("audit action", "Changed")
+    DELETE = "delete", pgettext_lazy("audit action", "Deleted")
+    EXPORT = "export", pgettext_lazy("audit action", "Exported")
+    DOWNLOAD = "download", pgettext_lazy("audit action", "Downloaded")
+    PLAY = "play", pgettext_lazy("audit action", "Played a recording")
+    SEND = "send", pgettext_lazy("audit action", "Sent")
+    TRANSITION = "transition", pgettext_lazy("audit action", "Changed status")
+    DISCLOSE = "disclose", pgettext_lazy("audit action", "Disclosed")
+    PLACE_HOLD = "place_hold", pgettext_lazy("audit action", "Placed a legal hold")
+    RELEASE_HOLD = "release_hold", pgettext_lazy("audit action", "Released a legal hold")
+    VERIFY_IDENTITY = "verify_identity", pgettext_lazy("audit action", "Verified identity")
+    EXECUTE = "execute", pgettext_lazy("audit action", "Executed a request")
+    REJECT = "reject", pgettext_lazy("audit action", "Rejected a request")
+    EXTEND = "extend", pgettext_lazy("audit action", "Extended a deadline")
+    RECTIFY = "rectify", pgettext_lazy("audit action", "Rectified")
+    ERASE = "erase", pgettext_lazy("audit action", "Erased")
+    RESTRICT = "restrict", pgettext_lazy("audit action", "Restricted")
+    LIFT_RESTRICTION = "lift_restriction", pgettext_lazy("audit action", "Lifted a restriction")
+    OBJECT = "object", pgettext_lazy("audit action", "Recorded an objection")
+    PURGE = "purge", pgettext_lazy("audit action", "Purged")
+    MERGE = "merge", pgettext_lazy("audit action", "Merged")
+    LOGIN = "login", pgettext_lazy("audit action", "Logged in")
+    LOGIN_FAILED = "login_failed", pgettext_lazy("audit action", "Failed login")
+    LOGOUT = "logout", pgettext_lazy("audit action", "Logged out")
+    BACKUP_CODES = "backup_codes", pgettext_lazy("audit action", "Made new backup codes")
+    TWO_FACTOR_RESET = "two_factor_reset", pgettext_lazy("audit action", "Reset two-factor login")
+    UNLOCK = "unlock", pgettext_lazy("audit action", "Lifted a login lockout")
 
 
 class AuditPurpose(models.TextChoices):

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.scoping import ControllerScopedModel
 
@@ -456,7 +457,7 @@ class Letter(ControllerScopedModel):
 
 class NotificationStatus(models.TextChoices):
     PENDING = "pending", _("To be sent")
-    SENT = "sent", _("Sent")
+    SENT = "sent", pgettext_lazy("status of a message", "Sent")
     IMPOSSIBLE = "impossible", _("Impossible")
     DISPROPORTIONATE = "disproportionate", _("Would involve disproportionate effort")
 
@@ -526,7 +527,7 @@ class ErasureLedgerEntry(models.Model):
 
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", _("Waiting to be sent")
-    SENT = "sent", _("Sent")
+    SENT = "sent", pgettext_lazy("status of a message", "Sent")
     FAILED = "failed", _("Sending failed")
 
 
