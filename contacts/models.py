@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -174,7 +175,8 @@ class Contact(ControllerScopedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_channel_display()} {self.occurred_at:%Y-%m-%d %H:%M}"
+        # Shown in choice lists: local time, in the format of the language in use.
+        return f"{self.get_channel_display()} {date_format(timezone.localtime(self.occurred_at), 'SHORT_DATETIME_FORMAT')}"
 
 
 class SendStatus(models.TextChoices):

@@ -202,6 +202,8 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 LANGUAGE_CODE = "fi"
 LANGUAGES = [("fi", _("Finnish")), ("sv", _("Swedish")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Day before month in every language (Django's English is US-style, its Swedish ISO).
+FORMAT_MODULE_PATH = ["retta_cs.formats"]
 TIME_ZONE = "Europe/Helsinki"
 USE_I18N = True
 USE_TZ = True

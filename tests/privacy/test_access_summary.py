@@ -19,8 +19,8 @@ pytestmark = pytest.mark.django_db
 AT = dt.datetime(2026, 3, 15, 8, 5, tzinfo=dt.UTC)
 LABELS = {
     "fi": ["Kanava: Puhelu", "Suunta: Saapuva", "Teksti: Hei, hana vuotaa", "15.3.2026 10.05"],
-    "sv": ["Kanal: Samtal", "Riktning: Inkommande", "Text: Hei, hana vuotaa", "2026-03-15 10:05"],
-    "en": ["Channel: Call", "Direction: Inbound", "Text: Hei, hana vuotaa", "03/15/2026 10:05 a.m."],
+    "sv": ["Kanal: Samtal", "Riktning: Inkommande", "Text: Hei, hana vuotaa", "15.3.2026 10.05"],
+    "en": ["Channel: Call", "Direction: Inbound", "Text: Hei, hana vuotaa", "15/03/2026 10:05"],
 }
 # What a Python value looks like when it leaks into the text instead of being written out.
 REPRS = re.compile(r"\('|\['|<[A-Za-z]|__proxy__|datetime\.|\bNone\b|\bTrue\b|\bFalse\b|\{'")
