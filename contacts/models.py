@@ -176,7 +176,8 @@ class Contact(ControllerScopedModel):
 
     def __str__(self) -> str:
         # Shown in choice lists: local time, in the format of the language in use.
-        return f"{self.get_channel_display()} {date_format(timezone.localtime(self.occurred_at), 'SHORT_DATETIME_FORMAT')}"
+        when = date_format(timezone.localtime(self.occurred_at), "SHORT_DATETIME_FORMAT")
+        return f"{self.get_channel_display()} {when}"
 
 
 class SendStatus(models.TextChoices):
