@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from core.models import AuditAction, AuditEvent, AuditPurpose, Controller
+from core.models import AuditAction, AuditEvent, AuditPurpose, Controller, audited_model_choices
 
 
 class AuditFilterForm(forms.Form):
@@ -17,7 +17,9 @@ class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(label=_("Action"), choices=[("", "—"), *AuditAction.choices], required=False)
     purpose = forms.ChoiceField(label=_("Purpose"), choices=[("", "—"), *AuditPurpose.choices], required=False)
     actor = forms.CharField(label=_("User"), required=False, max_length=150)
-    object_type = forms.CharField(label=_("Object type"), required=False, max_length=60)
+    object_type = forms.ChoiceField(
+        label=_("Object type"), choices=lambda: [("", "—"), *audited_model_choices()], required=False
+    )
     object_id = forms.CharField(label=_("Object id"), required=False, max_length=64)
     after = forms.DateField(
         label=pgettext_lazy("date range", "From"), required=False, widget=forms.DateInput(attrs={"type": "date"})

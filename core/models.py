@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -123,6 +125,41 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
+
+    @property
+    def object_type_name(self) -> str:
+        return model_label_name(self.object_type)
+
+    @property
+    def actor_kind_name(self) -> str:
+        return str(ACTOR_KINDS.get(self.actor_kind, self.actor_kind))
+
+
+# Who acted when no user did, by the `actor_kind` the audit helper stores.
+ACTOR_KINDS = {
+    "user": _("User"),
+    "system": _("The system"),
+    "purge": _("The retention purge"),
+    "command": _("A command-line command"),
+    "reply_send": _("Outgoing email"),
+    "send_letter": _("Sending of letters"),
+}
+
+
+def model_label_name(label: str) -> str:
+    """A stored model label (`contacts.contact`) as the UI names it ("Contact"), translated."""
+    try:
+        model = apps.get_model(label)
+    except (LookupError, ValueError):
+        return label
+    return capfirst(str(model._meta.verbose_name))
+
+
+def audited_model_choices() -> list[tuple[str, str]]:
+    """The project's own models, by name, for the audit log's filter."""
+    base = str(settings.BASE_DIR)
+    models_ = [m for m in apps.get_models() if apps.get_app_config(m._meta.app_label).path.startswith(base)]
+    return sorted(((m._meta.label_lower, model_label_name(m._meta.label_lower)) for m in models_), key=lambda c: c[1])
 
 
 class PlatformAuditEventManager(models.Manager["PlatformAuditEvent"]):

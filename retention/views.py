@@ -124,6 +124,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     deleted = counts_for_controllers(run.deleted, ids)
     kept = counts_for_controllers(run.kept, ids)
     labels = keep_reason_labels()
+    names = record_type_labels()
     _audit_run_viewed(request, run)
     return render(
         request,
@@ -131,12 +132,12 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "run": run,
             "deleted_rows": [
-                (key, controllers[pk].name, count)
+                (names.get(key, key), controllers[pk].name, count)
                 for key, per in sorted(deleted.items())
                 for pk, count in sorted(per.items())
             ],
             "kept_rows": [
-                (key, controllers[pk].name, code, labels.get(code, code), count)
+                (names.get(key, key), controllers[pk].name, labels.get(code, code), count)
                 for key, per in sorted(kept.items())
                 for pk, reasons in sorted(per.items())
                 for code, count in sorted(reasons.items())

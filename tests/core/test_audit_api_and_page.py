@@ -68,8 +68,9 @@ def test_dpo_of_one_controller_sees_only_its_events(api_as, isannointi, retta_oy
 def test_audit_page_for_dpo(web_as, dpo, events):
     response = web_as(dpo).get("/audit/", {"action": "view"})
     assert response.status_code == 200
-    assert b"contacts.contact" in response.content
-    assert b"privacy.privacyrequest" not in response.content
+    assert {event.object_type for event in response.context["page"].object_list} == {"contacts.contact"}
+    # Shown by its name, never by its model label.
+    assert "<td>Yhteydenotto" in response.content.decode() and "<td>contacts.contact" not in response.content.decode()
 
 
 def test_audit_page_empty_state(web_as, dpo):

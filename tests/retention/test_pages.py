@@ -6,15 +6,22 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from contacts.models import Contact
 from core.roles import Role
+from retention.deletion import keep_reason_labels
 from retention.models import PurgeRun
+from retention.selectors import record_type_labels
 from tests.factories import make_contact, make_task, make_user
 from tests.retention.factories import make_purge_run
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _fi(label) -> str:  # type: ignore[no-untyped-def]
+    with translation.override("fi"):
+        return str(label)
 
 
 def _days_ago(days: int) -> dt.datetime:
@@ -31,7 +38,7 @@ def test_dashboard_shows_ages_due_tonight_and_kept_with_reason(web_as, dpo, isan
     assert "<svg" in html and "<script" not in html.split("</head>")[1]
     assert "180" in html  # the retention line
     assert 'id="due-tonight"' in html
-    assert "open_task" in html
+    assert _fi(keep_reason_labels()["open_task"]) in html and "open_task" not in html  # by name, not by code
     assert 'action="/retention/runs/start"' in html
 
 
@@ -67,7 +74,8 @@ def test_run_list_and_detail(web_as, dpo, isannointi):
     detail = client.get(reverse("retention:run_detail", args=[run.pk]))
     assert detail.status_code == 200
     html = detail.content.decode()
-    assert "contacts.contact" in html and "open_task" in html
+    assert _fi(record_type_labels()["contacts.contact"]) in html and _fi(keep_reason_labels()["open_task"]) in html
+    assert "contacts.contact" not in html and "open_task" not in html
 
 
 def test_run_of_the_other_controller_is_404(web_as, isannointi, retta_oy):
