@@ -25,7 +25,9 @@ import qrcode.image.svg
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 from django_otp import verify_token
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -86,7 +88,9 @@ def otp_qr_svg(device: TOTPDevice) -> SafeString:
     image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathFillImage, box_size=10)
     svg = image.to_string(encoding="unicode")
     svg = re.sub(r"^<\?xml[^>]*\?>\s*", "", svg)  # inline in HTML: no XML declaration
-    svg = svg.replace("<svg ", '<svg class="otp-qr" role="img" ', 1)
+    # An image needs a name for screen readers; the secret is also shown as text beside it.
+    name = escape(gettext("QR code for the authenticator app"))
+    svg = svg.replace("<svg ", f'<svg class="otp-qr" role="img" aria-label="{name}" ', 1)
     # Markup generated here from the module matrix, with no user text in it.
     return mark_safe(svg)  # nosec  # noqa: S308
 
