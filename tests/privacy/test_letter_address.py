@@ -21,7 +21,10 @@ FAMILIAR = {
     ),
     "sv": re.compile(r"\b(?:du|dig|din|ditt|dina)\b", re.IGNORECASE),
 }
-FORMAL = {"fi": re.compile(r"\b(?:Te|Teitä|Teillä|Teille|Teidän)\b|\w+nne\b"), "sv": re.compile(r"\b(?:ni|er|ert|era)\b")}
+FORMAL = {
+    "fi": re.compile(r"\b(?:Te|Teitä|Teillä|Teille|Teidän)\b|\w+nne\b"),
+    "sv": re.compile(r"\b(?:ni|er|ert|era)\b"),
+}
 
 
 @pytest.mark.parametrize("language", ["fi", "sv"])
