@@ -97,6 +97,8 @@ class ContactRecordingView(GenericAPIView):
     lookup_url_kwarg = "pk"
 
     def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return CallRecording.all_controllers.none()
         # A restricted call's recording is there only for the DPO (core.restriction).
         return CallRecording.objects.visible_to(self.request.user).select_related("contact")
 

@@ -490,3 +490,29 @@ def test_customers_holding_restricted_records_are_not_merged(restricted, agent, 
     answer = api_as(agent).post(f"/api/v1/customers/{target}/merge/", {"duplicate": duplicate}, format="json")
     assert answer.status_code == 409 and answer.json()["code"] == "restricted"
     assert set(Contact.objects.filter(customer_id=duplicate).values_list("pk", flat=True)) == set(restricted["contact"])
+
+
+def test_the_dpo_is_told_on_the_page_that_a_restricted_complaint_cannot_change(restricted, dpo, web_as):
+    from django.utils import translation
+
+    from core.restriction import RESTRICTED_MESSAGE
+
+    complaint = restricted["complaint"][0]
+    before = snapshot_of_complaint(complaint)
+    client = web_as(dpo)
+    for action, data in (
+        ("transition", {"to": "in_handling"}),
+        ("note", {"text": "x"}),
+        ("resolution", {"resolution": "x"}),
+    ):
+        page = client.post(f"/complaints/{complaint}/{action}/", data, follow=True)
+        assert page.status_code == 200
+        with translation.override(page.wsgi_request.LANGUAGE_CODE):
+            assert [str(message) for message in page.context["messages"]] == [str(RESTRICTED_MESSAGE)]
+        assert "restricted-notice" in page.content.decode()
+    assert snapshot_of_complaint(complaint) == before
+
+
+def snapshot_of_complaint(pk: int) -> tuple[str, str, int]:
+    complaint = Complaint.objects.get(pk=pk)
+    return complaint.status, complaint.resolution, ComplaintEvent.objects.filter(complaint=complaint).count()
