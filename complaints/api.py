@@ -38,7 +38,7 @@ from core.api import (
     StaffField,
     UserControllerField,
 )
-from core.filters import IdFilter, UtcIsoDateTimeFilter
+from core.filters import IdFilter, UtcIsoDateTimeFilter, VisibleIdFilter
 from core.models import AuditPurpose, Controller
 from core.pagination import BigListPagination, StandardPagination
 
@@ -206,7 +206,7 @@ class ComplaintFilter(filters.FilterSet):
     handler = filters.CharFilter(field_name="handler__username")
     unassigned = filters.BooleanFilter(field_name="handler", lookup_expr="isnull")
     complainant = IdFilter(field_name="complainant_id")
-    contact = IdFilter(field_name="contacts", distinct=True)
+    contact = VisibleIdFilter(field_name="contacts", distinct=True, model=Contact)
     received_after = UtcIsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
     received_before = UtcIsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
 
@@ -306,8 +306,8 @@ class DisclosureSerializer(serializers.ModelSerializer):
 class DisclosureFilter(filters.FilterSet):
     controller = filters.CharFilter(field_name="controller__slug")
     recipient_type = filters.ChoiceFilter(choices=RecipientType.choices)
-    complaint = IdFilter(field_name="complaint_id")
-    contact = IdFilter(field_name="contacts", distinct=True)
+    complaint = VisibleIdFilter(field_name="complaint_id", model=Complaint)
+    contact = VisibleIdFilter(field_name="contacts", distinct=True, model=Contact)
     disclosed_after = UtcIsoDateTimeFilter(field_name="disclosed_at", lookup_expr="gte")
     disclosed_before = UtcIsoDateTimeFilter(field_name="disclosed_at", lookup_expr="lt")
 

@@ -516,3 +516,21 @@ def test_the_dpo_is_told_on_the_page_that_a_restricted_complaint_cannot_change(r
 def snapshot_of_complaint(pk: int) -> tuple[str, str, int]:
     complaint = Complaint.objects.get(pk=pk)
     return complaint.status, complaint.resolution, ComplaintEvent.objects.filter(complaint=complaint).count()
+
+
+def test_filtering_by_a_restricted_id_tells_a_handler_nothing(restricted, isannointi, colleague, dpo, api_as):
+    from tests.factories import make_disclosure
+
+    linked = make_complaint(isannointi, subject="Open")
+    linked.contacts.set(restricted["contact"][:1])
+    make_disclosure(isannointi, complaint_id=restricted["complaint"][0])
+    contact, complaint = restricted["contact"][0], restricted["complaint"][0]
+    handler = api_as(colleague)
+    assert handler.get("/api/v1/complaints/", {"contact": contact}).json()["results"] == []
+    assert handler.get("/api/v1/disclosures/", {"complaint": complaint}).json()["results"] == []
+    officer = api_as(dpo)
+    assert [row["id"] for row in officer.get("/api/v1/complaints/", {"contact": contact}).json()["results"]] == [
+        complaint,
+        linked.pk,
+    ]
+    assert len(officer.get("/api/v1/disclosures/", {"complaint": complaint}).json()["results"]) == 1
