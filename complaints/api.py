@@ -31,15 +31,22 @@ from complaints.models import (
 )
 from contacts.models import Contact, Customer, Task
 from core.access import Action, Area, AreaPermission, can
-from core.api import AuditedListMixin, AuditedRetrieveMixin, StaffField, UserControllerField
-from core.filters import IdFilter, UtcIsoDateTimeFilter
+from core.api import (
+    AuditedListMixin,
+    AuditedRetrieveMixin,
+    RestrictionAwareRelatedMixin,
+    StaffField,
+    UserControllerField,
+)
+from core.filters import IdFilter, UtcIsoDateTimeFilter, VisibleIdFilter
 from core.models import AuditPurpose, Controller
 from core.pagination import BigListPagination, StandardPagination
 
 
-class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+class ScopedPrimaryKeyField(RestrictionAwareRelatedMixin, serializers.PrimaryKeyRelatedField):
     """A related record chosen by id, looked up through the scoped manager when the request runs:
-    another controller's record is 'does not exist' (400), exactly like a made-up id."""
+    another controller's record is 'does not exist' (400), exactly like a made-up id; so is a
+    restricted record for someone who may not see it (core.restriction)."""
 
     def __init__(self, model: type, **kwargs: Any) -> None:
         self.scoped_model = model
@@ -49,7 +56,7 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self) -> Any:
         if self.context.get("request") is None:  # schema generation: no user, no scope
             return self.scoped_model.all_controllers.none()
-        return self.scoped_model.objects.all()
+        return self.visible(self.scoped_model.objects.all())
 
 
 def _controller_or_only_one(attrs: dict[str, Any], request: Request) -> Controller:
@@ -199,7 +206,7 @@ class ComplaintFilter(filters.FilterSet):
     handler = filters.CharFilter(field_name="handler__username")
     unassigned = filters.BooleanFilter(field_name="handler", lookup_expr="isnull")
     complainant = IdFilter(field_name="complainant_id")
-    contact = IdFilter(field_name="contacts", distinct=True)
+    contact = VisibleIdFilter(field_name="contacts", distinct=True, model=Contact)
     received_after = UtcIsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
     received_before = UtcIsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
 
@@ -222,7 +229,9 @@ class ComplaintViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Complaints and feedback: agents create them; handlers and the DPO read, edit and move them."""
+    """Complaints and feedback: agents create them; handlers and the DPO read, edit and move them.
+    A restricted complaint (art. 18) is there only for the DPO, and answers every write with 409
+    `restricted` (core.restriction)."""
 
     serializer_class = ComplaintSerializer
     pagination_class = QueuePagination
@@ -237,7 +246,7 @@ class ComplaintViewSet(
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
             return Complaint.all_controllers.none()
-        return selectors.complaint_queue()
+        return selectors.complaint_queue(user=self.request.user)
 
     def list_context(self, rows: list[Any]) -> dict[str, Any]:
         return {"held": holds_for(rows)}
@@ -297,8 +306,8 @@ class DisclosureSerializer(serializers.ModelSerializer):
 class DisclosureFilter(filters.FilterSet):
     controller = filters.CharFilter(field_name="controller__slug")
     recipient_type = filters.ChoiceFilter(choices=RecipientType.choices)
-    complaint = IdFilter(field_name="complaint_id")
-    contact = IdFilter(field_name="contacts", distinct=True)
+    complaint = VisibleIdFilter(field_name="complaint_id", model=Complaint)
+    contact = VisibleIdFilter(field_name="contacts", distinct=True, model=Contact)
     disclosed_after = UtcIsoDateTimeFilter(field_name="disclosed_at", lookup_expr="gte")
     disclosed_before = UtcIsoDateTimeFilter(field_name="disclosed_at", lookup_expr="lt")
 

@@ -1,4 +1,6 @@
-"""Reads of the complaints app, all through the controller-scoped managers (P1)."""
+"""Reads of the complaints app, all through the controller-scoped managers (P1) and the
+restriction rule (core.restriction, art. 18): a restricted complaint or contact is there only for
+those who may see it."""
 
 from __future__ import annotations
 
@@ -14,18 +16,22 @@ from complaints.services import ComplainantDetails
 from contacts.models import Contact
 from contacts.selectors import customer_match
 from core.access import Action, Area
+from core.scoping import get_scoped_or_404
 from core.selectors import staff_with_access
 
 
-def complaint_queue() -> QuerySet[Complaint]:
-    """The handlers' queue: every complaint of the active controllers, oldest first."""
-    return Complaint.objects.select_related("controller", "handler", "complainant", "created_by").order_by(
-        "received_at", "id"
+def complaint_queue(*, user: Any) -> QuerySet[Complaint]:
+    """The handlers' queue: every complaint of the active controllers `user` may see, oldest first."""
+    return (
+        Complaint.objects.visible_to(user)
+        .select_related("controller", "handler", "complainant", "created_by")
+        .order_by("received_at", "id")
     )
 
 
 def complaint_queue_filtered(
     *,
+    user: Any,
     status: list[str] | None = None,
     kind: str = "",
     controller: Any = None,
@@ -35,7 +41,7 @@ def complaint_queue_filtered(
     now: dt.datetime | None = None,
 ) -> QuerySet[Complaint]:
     """The queue with the handlers' filters; age counts from when the complaint was received."""
-    queryset = complaint_queue()
+    queryset = complaint_queue(user=user)
     if status:
         queryset = queryset.filter(status__in=status)
     if kind:
@@ -51,12 +57,13 @@ def complaint_queue_filtered(
     return queryset
 
 
-def complaint_detail(pk: Any) -> Complaint:
-    from core.scoping import get_scoped_or_404
-
+def complaint_detail(pk: Any, *, user: Any) -> Complaint:
+    """One complaint `user` may see, with the linked contacts they may see (the timeline)."""
     return get_scoped_or_404(
-        Complaint.objects.select_related("controller", "handler", "complainant", "created_by").prefetch_related(
-            Prefetch("contacts", queryset=Contact.objects.order_by("occurred_at", "id")), "tasks"
+        Complaint.objects.visible_to(user)
+        .select_related("controller", "handler", "complainant", "created_by")
+        .prefetch_related(
+            Prefetch("contacts", queryset=Contact.objects.visible_to(user).order_by("occurred_at", "id")), "tasks"
         ),
         pk=pk,
     )
@@ -85,6 +92,8 @@ def complaint_timeline(complaint: Complaint) -> list[TimelineEntry]:
 
 
 def disclosure_log() -> QuerySet[Disclosure]:
+    """The disclosure log. Its rows name contacts and complaints: the serializer and the page
+    leave out those the reader may not see (core.restriction)."""
     return Disclosure.objects.select_related("controller", "disclosed_by", "complaint").prefetch_related("contacts")
 
 

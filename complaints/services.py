@@ -21,6 +21,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,6 +45,7 @@ from core.access import NOT_ASSIGNABLE, Action, Area, can
 from core.audit import audit_log
 from core.errors import Conflict
 from core.models import AuditAction, AuditPurpose, Controller
+from core.restriction import restricted_q, restriction_check_writable
 
 S = ComplaintStatus
 
@@ -170,6 +172,8 @@ def complaint_create(
     _same_controller(controller, "complainant", [complainant])
     _same_controller(controller, "contacts", contacts)
     _same_controller(controller, "tasks", tasks)
+    # Art. 18: a restricted contact is not used, so not made into (or part of) a complaint.
+    restriction_check_writable(*contacts)
     complainant_created = False
     if complainant_details is not None:
         found = complainant_match_or_create(controller=controller, details=complainant_details)
@@ -226,7 +230,9 @@ def complaint_from_contact(
 
 @transaction.atomic
 def complaint_transition(*, complaint: Complaint, to: str, actor: Any, note: str = "") -> Complaint:
-    """Move a complaint to status `to`, stamping the time; an illegal move is a Conflict (409)."""
+    """Move a complaint to status `to`, stamping the time; an illegal move is a Conflict (409),
+    and so is any move of a restricted complaint (art. 18)."""
+    restriction_check_writable(complaint)
     if to not in ComplaintStatus.values:
         raise ValidationError({"to": _("Unknown status “%(status)s”.") % {"status": to}})
     current = complaint.status
@@ -285,6 +291,7 @@ def _check_handler(complaint: Complaint, handler: Any) -> None:
 @transaction.atomic
 def complaint_assign(*, complaint: Complaint, handler: Any, actor: Any) -> Complaint:
     """Give the complaint a handler (None: unassigned); the timeline and audit trail say who."""
+    restriction_check_writable(complaint)
     _check_handler(complaint, handler)
     if complaint.handler_id == (handler.pk if handler else None):
         return complaint
@@ -304,6 +311,7 @@ def complaint_assign(*, complaint: Complaint, handler: Any, actor: Any) -> Compl
 @transaction.atomic
 def complaint_note_add(*, complaint: Complaint, text: str, actor: Any) -> ComplaintEvent:
     """An internal note on the complaint's timeline."""
+    restriction_check_writable(complaint)
     if not text.strip():
         raise ValidationError({"text": _("Write the note.")})
     event = _event(complaint, kind=ComplaintEventKind.NOTE, author=actor, text=text.strip())
@@ -315,6 +323,15 @@ def complaint_note_add(*, complaint: Complaint, text: str, actor: Any) -> Compla
         details={"note": event.pk},
     )
     return event
+
+
+def _contacts_keeping_restricted(complaint: Complaint, contacts: Sequence[Contact]) -> list[Contact]:
+    """The new set of linked contacts: a restricted contact already linked stays linked (its
+    reader may not even see it), one not linked yet is a Conflict."""
+    linked = list(Contact.all_controllers.filter(restricted_q(Contact) or Q(pk__in=[]), complaints=complaint))
+    linked_ids = {contact.pk for contact in linked}
+    restriction_check_writable(*(contact for contact in contacts if contact.pk not in linked_ids))
+    return [*{contact.pk: contact for contact in [*contacts, *linked]}.values()]
 
 
 EDITABLE_FIELDS = ("kind", "subject", "description", "channel", "resolution", "complainant")
@@ -329,7 +346,9 @@ def complaint_update(
     tasks: Sequence[Task] | None = None,
     **fields: Any,
 ) -> Complaint:
-    """Change a complaint's details (not its status: that is `complaint_transition`)."""
+    """Change a complaint's details (not its status: that is `complaint_transition`). A restricted
+    complaint is read-only, and restricted contacts are neither linked nor unlinked (art. 18)."""
+    restriction_check_writable(complaint)
     unknown = set(fields) - set(EDITABLE_FIELDS) - {"handler"}
     if unknown:
         raise ValidationError({name: _("This field cannot be changed here.") for name in sorted(unknown)})
@@ -350,7 +369,7 @@ def complaint_update(
     if changed:
         complaint.save(update_fields=changed)
     if contacts is not None:
-        complaint.contacts.set(contacts)
+        complaint.contacts.set(_contacts_keeping_restricted(complaint, contacts))
         changed.append("contacts")
     if tasks is not None:
         complaint.tasks.set(tasks)

@@ -50,18 +50,19 @@ def _form_errors(form: Any, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
-def _scoped_ids(model: type, ids: list[int], form: Any, field: str) -> list[Any]:
-    """Records of the user's controllers by id; an id not found is a form error."""
-    rows = list(model.objects.filter(pk__in=ids)) if ids else []
+def _scoped_ids(model: type, ids: list[int], form: Any, field: str, user: Any) -> list[Any]:
+    """Records of the user's controllers by id, that the user may see (core.restriction); an id
+    not found is a form error."""
+    rows = list(model.objects.visible_to(user).filter(pk__in=ids)) if ids else []
     if len(rows) != len(set(ids)):
         form.add_error(field, _("No such record: check the numbers."))
     return rows
 
 
-def _scoped_one(model: type, pk: int | None, form: Any, field: str) -> Any:
+def _scoped_one(model: type, pk: int | None, form: Any, field: str, user: Any) -> Any:
     if pk is None:
         return None
-    rows = _scoped_ids(model, [pk], form, field)
+    rows = _scoped_ids(model, [pk], form, field, user)
     return rows[0] if rows else None
 
 
@@ -72,7 +73,7 @@ def _scoped_one(model: type, pk: int | None, form: Any, field: str) -> Any:
 def queue(request: HttpRequest) -> HttpResponse:
     """Open complaints and feedback, oldest first, with the handlers' filters."""
     form = QueueFilterForm(request.GET or None, user=request.user)
-    complaints = selectors.complaint_queue_filtered(**form.filters())
+    complaints = selectors.complaint_queue_filtered(user=request.user, **form.filters())
     page = Paginator(complaints, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     audit_log_many(actor=request.user, action=AuditAction.VIEW, purpose=AuditPurpose.COMPLAINT_HANDLING, objects=rows)
@@ -102,7 +103,7 @@ def _complaint_page(request: HttpRequest, complaint: Complaint, **forms: Any) ->
 
 @access_required(Area.COMPLAINTS)
 def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    complaint = selectors.complaint_detail(pk)
+    complaint = selectors.complaint_detail(pk, user=request.user)
     audit_log(actor=request.user, action=AuditAction.VIEW, purpose=AuditPurpose.COMPLAINT_HANDLING, obj=complaint)
     return _complaint_page(request, complaint)
 
@@ -110,11 +111,13 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @access_required(Area.COMPLAINTS, Action.CHANGE)
 def complaint_assign_to_me(request: HttpRequest, pk: int) -> HttpResponse:
-    complaint = selectors.complaint_detail(pk)
+    complaint = selectors.complaint_detail(pk, user=request.user)
     try:
         services.complaint_assign(complaint=complaint, handler=request.user, actor=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
+    except Conflict as error:
+        messages.error(request, error.message)
     else:
         messages.success(request, _("The complaint is now yours."))
     return redirect("complaints:complaint_detail", pk=pk)
@@ -123,7 +126,7 @@ def complaint_assign_to_me(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @access_required(Area.COMPLAINTS, Action.CHANGE)
 def complaint_transition(request: HttpRequest, pk: int) -> HttpResponse:
-    complaint = selectors.complaint_detail(pk)
+    complaint = selectors.complaint_detail(pk, user=request.user)
     form = TransitionForm(request.POST, allowed=services.allowed_transitions(complaint.status))
     if not form.is_valid():
         return _complaint_page(request, complaint, transition_form=form)
@@ -141,11 +144,15 @@ def complaint_transition(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @access_required(Area.COMPLAINTS, Action.CHANGE)
 def complaint_note(request: HttpRequest, pk: int) -> HttpResponse:
-    complaint = selectors.complaint_detail(pk)
+    complaint = selectors.complaint_detail(pk, user=request.user)
     form = NoteForm(request.POST)
     if not form.is_valid():
         return _complaint_page(request, complaint, note_form=form)
-    services.complaint_note_add(complaint=complaint, text=form.cleaned_data["text"], actor=request.user)
+    try:
+        services.complaint_note_add(complaint=complaint, text=form.cleaned_data["text"], actor=request.user)
+    except Conflict as error:
+        messages.error(request, error.message)
+        return redirect("complaints:complaint_detail", pk=pk)
     if request.headers.get("HX-Request"):
         return render(
             request,
@@ -158,7 +165,7 @@ def complaint_note(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @access_required(Area.COMPLAINTS, Action.CHANGE)
 def complaint_resolution(request: HttpRequest, pk: int) -> HttpResponse:
-    complaint = selectors.complaint_detail(pk)
+    complaint = selectors.complaint_detail(pk, user=request.user)
     form = ResolutionForm(request.POST)
     if not form.is_valid():
         return _complaint_page(request, complaint, resolution_form=form)
@@ -255,7 +262,9 @@ def complainant_lookup(request: HttpRequest) -> HttpResponse:
 def complaint_from_contact(request: HttpRequest, contact_pk: int) -> HttpResponse:
     """Turn this contact into a complaint: the contact and its task linked, the complainant its
     customer (the contacts page links here)."""
-    contact = get_scoped_or_404(Contact.objects.select_related("customer", "task", "controller"), pk=contact_pk)
+    contact = get_scoped_or_404(
+        Contact.objects.visible_to(request.user).select_related("customer", "task", "controller"), pk=contact_pk
+    )
     form = ComplaintFromContactForm(request.POST or None, initial={"subject": contact.subject[:300]})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -269,6 +278,8 @@ def complaint_from_contact(request: HttpRequest, contact_pk: int) -> HttpRespons
             )
         except ValidationError as error:
             _form_errors(form, error)
+        except Conflict as error:
+            form.add_error(None, error.message)
         else:
             return _after_create(request, complaint)
     else:
@@ -302,8 +313,8 @@ def disclosure_create(request: HttpRequest) -> HttpResponse:
     form = DisclosureForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        complaint = _scoped_one(Complaint, data["complaint"], form, "complaint")
-        contacts = _scoped_ids(Contact, data["contacts"], form, "contacts")
+        complaint = _scoped_one(Complaint, data["complaint"], form, "complaint", request.user)
+        contacts = _scoped_ids(Contact, data["contacts"], form, "contacts", request.user)
         if not form.errors:
             try:
                 disclosure = services.disclosure_record(
@@ -356,9 +367,11 @@ def hold_place(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         scope = data["scope"]
-        complaint = _scoped_one(Complaint, data["complaint"], form, "complaint") if scope == "complaint" else None
-        task = _scoped_one(Task, data["task"], form, "task") if scope == "task" else None
-        contacts = _scoped_ids(Contact, data["contacts"], form, "contacts") if scope == "contacts" else []
+        complaint = (
+            _scoped_one(Complaint, data["complaint"], form, "complaint", request.user) if scope == "complaint" else None
+        )
+        task = _scoped_one(Task, data["task"], form, "task", request.user) if scope == "task" else None
+        contacts = _scoped_ids(Contact, data["contacts"], form, "contacts", request.user) if scope == "contacts" else []
         if not form.errors:
             try:
                 hold = services.legal_hold_place(

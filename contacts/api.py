@@ -24,8 +24,14 @@ from contacts.identifiers import (
     normalise_phone_or_blank,
 )
 from contacts.models import Channel, Contact, Customer, CustomerEmail, CustomerPhone, Task, TaskStatus
-from core.access import NOT_ASSIGNABLE, Action, Area, AreaPermission, sees_restricted_content
-from core.api import AuditedListMixin, AuditedRetrieveMixin, StaffField, UserControllerField
+from core.access import NOT_ASSIGNABLE, Action, Area, AreaPermission
+from core.api import (
+    AuditedListMixin,
+    AuditedRetrieveMixin,
+    RestrictionAwareRelatedMixin,
+    StaffField,
+    UserControllerField,
+)
 from core.audit import audit_log
 from core.filters import MAX_ID, IdFilter, UtcIsoDateTimeFilter
 from core.models import AuditAction, AuditPurpose, Controller
@@ -33,26 +39,18 @@ from core.pagination import BigListPagination
 
 CONTACT_PERMISSION = AreaPermission.for_area(Area.CUSTOMER_SERVICE)
 
-# What a restricted contact (art. 18) still shows to someone who may not see its content.
-RESTRICTED_VISIBLE_FIELDS = ("id", "controller", "channel", "direction", "occurred_at", "restricted")
-
-
-def _placeholder(key: str, value: Any) -> Any:
-    if key in RESTRICTED_VISIBLE_FIELDS or isinstance(value, bool):
-        return value
-    return "" if isinstance(value, str) else None
-
 
 @extend_schema_field(OpenApiTypes.INT)
-class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
-    """A related row by id through the scoped manager: another controller's id does not exist."""
+class ScopedPrimaryKeyField(RestrictionAwareRelatedMixin, serializers.PrimaryKeyRelatedField):
+    """A related row by id through the scoped manager: another controller's id does not exist,
+    nor does a restricted record for someone who may not see it."""
 
     def __init__(self, model: type, **kwargs: Any) -> None:
         self.model = model
         super().__init__(**kwargs)
 
     def get_queryset(self) -> Any:
-        return self.model.objects.all()
+        return self.visible(self.model.objects.all())
 
     def to_internal_value(self, data: Any) -> Any:
         # A number beyond any key column would fail inside the query (a 500), not here.
@@ -159,9 +157,6 @@ class ContactSerializer(serializers.ModelSerializer):
         data = super().to_representation(instance)
         # Phones come out in E.164; a number that could not be parsed comes out as given.
         data["phone"] = instance.phone_e164 or instance.phone
-        request = self.context.get("request")
-        if instance.restricted and request is not None and not sees_restricted_content(request.user):
-            data = {key: _placeholder(key, value) for key, value in data.items()}
         return data
 
 
@@ -209,7 +204,8 @@ class ContactViewSet(
     viewsets.GenericViewSet,
 ):
     """Contacts (emails, calls, chats) of the user's controllers. PATCH changes the details an
-    agent may correct; a restricted contact answers 409."""
+    agent may correct. A restricted contact (art. 18) is there only for the DPO, and answers
+    every write with 409 `restricted` (core.restriction)."""
 
     serializer_class = ContactSerializer
     permission_classes = [CONTACT_PERMISSION]
@@ -221,7 +217,7 @@ class ContactViewSet(
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
             return Contact.all_controllers.none()
-        return selectors.contacts_visible()
+        return selectors.contacts_visible(user=self.request.user)
 
     def perform_create(self, serializer: Any) -> None:
         contact = serializer.save()
@@ -262,7 +258,7 @@ class ContactViewSet(
             obj=contact,
             details={"fields": ["customer"], "customer": customer.pk},
         )
-        return Response(self.get_serializer(selectors.contacts_visible().get(pk=contact.pk)).data)
+        return Response(self.get_serializer(selectors.contacts_visible(user=request.user).get(pk=contact.pk)).data)
 
 
 # -- customers -----------------------------------------------------------------------------------

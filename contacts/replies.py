@@ -27,6 +27,7 @@ from contacts.services import contact_record
 from core.audit import audit_log
 from core.models import AuditAction, AuditPurpose
 from core.queueing import enqueue_committed
+from core.restriction import restriction_check_writable
 from core.scoping import unscoped
 
 logger = logging.getLogger(__name__)
@@ -64,9 +65,8 @@ def reply_create(*, contact: Contact, agent: Any, body: str) -> Contact:
     (P2) and queue it for sending. ValidationError when the contact cannot be answered by email."""
     if contact.channel != Channel.EMAIL or not contact.email_normalized:
         raise ValidationError({"body": [_("Only an email with a sender address can be answered by email.")]})
-    if contact.restricted:
-        # Art. 18: restricted data is only kept, not used, so it is not answered either.
-        raise ValidationError({"body": [_("Processing of this contact is restricted: it cannot be answered.")]})
+    # Art. 18: restricted data is only kept, not used, so it is not answered either (Conflict).
+    restriction_check_writable(contact)
     if not body.strip():
         raise ValidationError({"body": [_("Write the answer.")]})
     original = EmailMessage.all_controllers.filter(contact=contact).first()

@@ -1,7 +1,9 @@
 """Reads of the contacts app: every list and page the API and the agent UI show.
 
 All reads go through the scoped managers (policy P1): another controller's rows are simply not
-there. Lists fetch a page in a fixed number of queries whatever its size.
+there. Reads of contacts (and of what hangs off them) also go through the restriction rule
+(core.restriction, art. 18): a restricted contact is there only for those who may see it.
+Lists fetch a page in a fixed number of queries whatever its size.
 """
 
 from __future__ import annotations
@@ -29,12 +31,15 @@ PHONE_MIN_DIGITS = 6
 MATCHES_NOTHING = Q(pk__in=[])
 
 
-def contacts_visible() -> QuerySet[Contact]:
-    """Contacts of the active scope with `has_recording`, newest first. Pages showing the
-    controller's name select it; the API shows its slug from the user's own controller list."""
-    return Contact.objects.annotate(
-        has_recording=Exists(CallRecording.all_controllers.filter(contact=OuterRef("pk")))
-    ).order_by("-occurred_at", "-id")
+def contacts_visible(*, user: Any) -> QuerySet[Contact]:
+    """Contacts of the active scope that `user` may read, with `has_recording`, newest first.
+    Pages showing the controller's name select it; the API shows its slug from the user's own
+    controller list."""
+    return (
+        Contact.objects.visible_to(user)
+        .annotate(has_recording=Exists(CallRecording.all_controllers.filter(contact=OuterRef("pk"))))
+        .order_by("-occurred_at", "-id")
+    )
 
 
 def contact_search_q(term: str) -> Q:
@@ -65,10 +70,10 @@ def contact_phone_q(raw: str) -> Q:
     return Q(phone_e164=phone) if phone else MATCHES_NOTHING
 
 
-def contact_detail(*, pk: int) -> Contact:
+def contact_detail(*, pk: int, user: Any) -> Contact:
     """One contact with its email, attachments, recording and chat, for the contact page."""
     queryset = (
-        contacts_visible()
+        contacts_visible(user=user)
         .select_related("controller", "customer", "task", "task__assignee", "agent", "email_message")
         .prefetch_related("email_message__attachments", "chat_messages")
     )
@@ -132,18 +137,18 @@ def customer_match(*, controller: Any, email: str = "", phone: str = "") -> Cust
     return None
 
 
-def customer_timeline(*, customer: Customer, limit: int = 200) -> dict[str, Any]:
+def customer_timeline(*, customer: Customer, user: Any, limit: int = 200) -> dict[str, Any]:
     """What the customer page shows: contacts, tasks and complaints, each in one query.
 
     Complaints are reached through the reverse relation of Complaint.complainant, so this app
     needs no import of the complaints app.
     """
-    contacts = list(contacts_visible().filter(customer=customer).select_related("task")[:limit])
+    contacts = list(contacts_visible(user=user).filter(customer=customer).select_related("task")[:limit])
     tasks = list(Task.objects.filter(customer=customer).select_related("assignee").order_by("-created_at")[:limit])
     complaints: list[Any] = []
     manager = getattr(customer, "complaints", None)
     if manager is not None:
-        complaints = list(manager.all().order_by("-received_at")[:limit])
+        complaints = list(manager.visible_to(user).order_by("-received_at")[:limit])
     return {"contacts": contacts, "tasks": tasks, "complaints": complaints}
 
 

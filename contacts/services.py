@@ -14,6 +14,7 @@ from contacts.models import Channel, Contact, Customer, CustomerEmail, CustomerP
 from contacts.selectors import customer_match
 from core.errors import Conflict
 from core.models import Controller
+from core.restriction import restriction_check_unreferenced, restriction_check_writable
 
 
 @transaction.atomic
@@ -120,12 +121,8 @@ CONTACT_EDITABLE_FIELDS = ("direction", "name", "email", "phone", "subject", "bo
 
 
 def contact_check_editable(contact: Contact) -> None:
-    """A restricted contact (art. 18) is read-only: Conflict (HTTP 409)."""
-    if contact.restricted:
-        raise Conflict(
-            _("Processing of this contact is restricted at the data subject's request: it cannot be changed."),
-            code="restricted",
-        )
+    """A restricted contact (art. 18) is read-only: Conflict (HTTP 409, core.restriction)."""
+    restriction_check_writable(contact)
 
 
 @transaction.atomic
@@ -178,14 +175,18 @@ def customer_merge(*, target: Customer, duplicate: Customer) -> Customer:
         raise Conflict(_("A customer cannot be merged with itself."), code="same_customer")
     if target.controller_id != duplicate.controller_id:
         raise ValueError("Only customers of the same controller can be merged.")
+    relations = [
+        relation for relation in Customer._meta.related_objects if not relation.many_to_many and relation.field.concrete
+    ]
+    # Moving a restricted record to another customer is processing it (art. 18): not done.
+    for relation in relations:
+        restriction_check_unreferenced(relation.related_model, **{relation.field.name: duplicate})
     # Identifiers first: an address both customers have is kept once, on the target.
     known_emails = set(CustomerEmail.all_controllers.filter(customer=target).values_list("email", flat=True))
     CustomerEmail.all_controllers.filter(customer=duplicate, email__in=known_emails).delete()
     known_phones = set(CustomerPhone.all_controllers.filter(customer=target).values_list("phone", flat=True))
     CustomerPhone.all_controllers.filter(customer=duplicate, phone__in=known_phones).delete()
-    for relation in Customer._meta.related_objects:
-        if relation.many_to_many or not relation.field.concrete:
-            continue
+    for relation in relations:
         relation.related_model._base_manager.filter(**{relation.field.name: duplicate}).update(
             **{relation.field.name: target}
         )

@@ -11,6 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.relations import MANY_RELATION_KWARGS
 from rest_framework.response import Response
 
 from core.access import NOT_ASSIGNABLE, Action, Area, AreaPermission
@@ -18,6 +19,7 @@ from core.audit import audit_log, audit_log_page
 from core.filters import UtcIsoDateTimeFilter
 from core.models import AuditAction, AuditEvent, AuditPurpose, Controller
 from core.pagination import BigListPagination, StandardPagination
+from core.restriction import is_hidden_from, restriction_path, visible_rows
 from core.roles import IntegrationOnlyInbound
 from core.selectors import audit_events_visible_to, controllers_of, staff_with_access
 
@@ -54,6 +56,53 @@ class UserControllerField(serializers.SlugRelatedField):
         if slug is None:  # shown outside a request, or by a job
             slug = Controller.objects.values_list("slug", flat=True).get(pk=value.pk)
         return slug
+
+
+class VisibleManyRelatedField(serializers.ManyRelatedField):
+    """A list of related ids without the rows the requesting user may not see (art. 18)."""
+
+    def get_attribute(self, instance: Any) -> Any:
+        rows = super().get_attribute(instance)
+        request = self.context.get("request")
+        return rows if request is None else visible_rows(rows, user=request.user)
+
+
+class RestrictionAwareRelatedMixin:
+    """For a primary-key field naming personal data (core.restriction): a restricted row, or one
+    hanging off a restricted record, is neither offered nor shown to someone who may not see it.
+    Chosen, it "does not exist" (400), exactly like another controller's id."""
+
+    context: dict[str, Any]
+
+    @classmethod
+    def many_init(cls, *args: Any, **kwargs: Any) -> serializers.ManyRelatedField:
+        list_kwargs = {"child_relation": cls(*args, **kwargs)}
+        list_kwargs.update({key: value for key, value in kwargs.items() if key in MANY_RELATION_KWARGS})
+        return VisibleManyRelatedField(**list_kwargs)
+
+    def restrictable(self) -> bool:
+        queryset = getattr(self, "queryset", None)
+        model = getattr(self, "model", None) or getattr(self, "scoped_model", None)
+        model = model or (queryset.model if queryset is not None else None)
+        return model is not None and restriction_path(model) is not None
+
+    def use_pk_only_optimization(self) -> bool:
+        # A restrictable row must be loaded to tell whether it may be shown.
+        return not self.restrictable()
+
+    def visible(self, queryset: Any) -> Any:
+        """The choosable rows: a field's `get_queryset` returns `self.visible(...)`."""
+        request = self.context.get("request")
+        return queryset if request is None else queryset.visible_to(request.user)
+
+    def get_attribute(self, instance: Any) -> Any:
+        value = super().get_attribute(instance)  # type: ignore[misc]
+        request = self.context.get("request")
+        if value is None or request is None or not self.restrictable():
+            return value
+        if is_hidden_from(value, user=request.user):
+            return None
+        return value
 
 
 class StaffField(serializers.SlugRelatedField):

@@ -47,6 +47,26 @@ class IdFilter(filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+class VisibleIdFilter(IdFilter):
+    """A filter by the id of a related row that may be restricted (art. 18): the id of a row the
+    reader may not see matches nothing, so filtering cannot tell which records link to it."""
+
+    def __init__(self, *args: Any, model: type, **kwargs: Any) -> None:
+        self.related_model = model
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs: Any, value: Any) -> Any:
+        if value in ([], (), {}, "", None):
+            return qs
+        request = getattr(self.parent, "request", None)
+        visible = self.related_model.objects.filter(pk=value)
+        if request is not None:
+            visible = visible.visible_to(request.user)
+        if not visible.exists():
+            return qs.none()
+        return super().filter(qs, value)
+
+
 def refuse_null_characters(params: Any) -> None:
     """400 for a query parameter holding a NUL character, which no filter means and PostgreSQL
     refuses inside a query (a 500 there)."""

@@ -78,6 +78,13 @@ class ControllerScopedQuerySet(models.QuerySet):
     def for_controller(self, controller: Any) -> QuerySet:
         return self.filter(controller=controller)
 
+    def visible_to(self, user: Any) -> QuerySet:
+        """The rows `user` may read: restricted records (art. 18) only for those who see them."""
+        # Imported here: models import this module before the access rules and registry load.
+        from core.restriction import restriction_visible
+
+        return restriction_visible(self, user=user)
+
 
 class ControllerScopedManager(models.Manager.from_queryset(ControllerScopedQuerySet)):  # type: ignore[misc]
     """The default manager of every personal-data model: filters by the active scope."""

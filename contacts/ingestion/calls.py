@@ -18,6 +18,7 @@ from contacts.models import CallRecording, Channel, Contact, Direction
 from contacts.services import contact_record
 from core.audit import audit_log
 from core.models import AuditAction, AuditPurpose, Controller
+from core.restriction import restriction_check_writable
 from core.uploads import require_audio
 
 
@@ -101,7 +102,8 @@ def recording_attach(
 ) -> CallRecording:
     """Attach the recording of a call (or replace it). Audio by content and size-limited
     (`UnsupportedUpload` 415, `UploadTooLarge` 413) before anything is stored; the replaced
-    file is removed once the new one is committed."""
+    file is removed once the new one is committed. A restricted call's is kept as it is (409)."""
+    restriction_check_writable(contact)
     if contact.channel != Channel.CALL:
         raise ValidationError({"file": [_("Only a call can have a recording.")]})
     content_type = require_audio(fileobj, limit=settings.RECORDING_MAX_BYTES)

@@ -15,6 +15,7 @@ from contacts.models import Channel, ChatAuthor, ChatMessage, Contact
 from contacts.services import contact_record, customer_match_or_create
 from core.audit import audit_log
 from core.models import AuditAction, AuditPurpose, Controller
+from core.restriction import restriction_check_writable
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,8 @@ def _chat_store(
         )
         stored: list[ChatLine] = []
     else:
+        # A restricted chat (art. 18) is kept as it is: the session posted again is a Conflict.
+        restriction_check_writable(contact)
         customer = customer_match_or_create(controller=controller, name=name, email=email, phone=phone)
         contact.occurred_at = min(contact.occurred_at, started_at)
         contact.name = name.strip()[:200] or contact.name

@@ -4,7 +4,6 @@ relinking a contact to its customer, and logging a call."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,7 +15,7 @@ from contacts.email_html import email_render
 from contacts.forms import CallForm, ContactFilterForm, RelinkForm
 from contacts.models import Channel, Contact, EmailAttachment
 from contacts.views.base import PURPOSE, audit_shown, can_write, list_page
-from core.access import Action, Area, access_required, sees_restricted_content
+from core.access import Action, Area, access_required
 from core.audit import audit_log
 from core.errors import Conflict
 from core.models import AuditAction
@@ -27,7 +26,7 @@ from core.scoping import get_scoped_or_404
 @require_GET
 def contact_list(request: HttpRequest) -> HttpResponse:
     form = ContactFilterForm(request.GET or None, user=request.user)
-    contacts = selectors.contacts_visible().select_related("controller")
+    contacts = selectors.contacts_visible(user=request.user).select_related("controller")
     if form.is_bound:
         contacts = form.filter(contacts) if form.is_valid() else contacts.none()
     page = list_page(request, contacts)
@@ -39,7 +38,6 @@ def contact_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "held": selectors.held_ids("contacts.contact", [row.pk for row in page.rows]),
-            "sees_restricted": sees_restricted_content(request.user),
         },
     )
 
@@ -47,17 +45,15 @@ def contact_list(request: HttpRequest) -> HttpResponse:
 @access_required(Area.CUSTOMER_SERVICE)
 @require_GET
 def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    contact = selectors.contact_detail(pk=pk)
+    contact = selectors.contact_detail(pk=pk, user=request.user)
     audit_log(actor=request.user, action=AuditAction.VIEW, purpose=PURPOSE, obj=contact)
-    hidden = contact.restricted and not sees_restricted_content(request.user)
     email = getattr(contact, "email_message", None) if contact.channel == Channel.EMAIL else None
-    rendered = email_render(html_body=email.html_body, text_body=email.text_body) if email and not hidden else None
+    rendered = email_render(html_body=email.html_body, text_body=email.text_body) if email else None
     return render(
         request,
         "contacts/contact_detail.html",
         {
             "contact": contact,
-            "hidden": hidden,
             "email": email,
             "rendered": rendered,
             "held": selectors.held_ids("contacts.contact", [contact.pk]),
@@ -70,9 +66,7 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @access_required(Area.CUSTOMER_SERVICE)
 @require_GET
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
-    attachment = get_scoped_or_404(EmailAttachment.objects.select_related("email__contact"), pk=pk)
-    if attachment.email.contact.restricted and not sees_restricted_content(request.user):
-        raise PermissionDenied
+    attachment = get_scoped_or_404(EmailAttachment.objects.visible_to(request.user), pk=pk)
     audit_log(actor=request.user, action=AuditAction.DOWNLOAD, purpose=PURPOSE, obj=attachment)
     return FileResponse(
         attachment.file.open("rb"),
@@ -85,7 +79,7 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
 @access_required(Area.CUSTOMER_SERVICE, Action.CHANGE)
 @require_POST
 def contact_relink(request: HttpRequest, pk: int) -> HttpResponse:
-    contact = get_scoped_or_404(Contact, pk=pk)
+    contact = get_scoped_or_404(Contact.objects.visible_to(request.user), pk=pk)
     form = RelinkForm(request.POST)
     if not form.is_valid() or form.cleaned_data["customer"].controller_id != contact.controller_id:
         messages.error(request, _("Choose a customer of the same controller."))

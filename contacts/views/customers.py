@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from contacts import selectors, services
 from contacts.forms import MergeForm
 from contacts.views.base import PURPOSE, audit_shown, can_write
-from core.access import Action, Area, access_required, sees_restricted_content
+from core.access import Action, Area, access_required
 from core.audit import audit_log
 from core.errors import Conflict
 from core.models import AuditAction
@@ -22,7 +22,7 @@ from core.scoping import get_scoped_or_404
 @require_GET
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     customer = get_scoped_or_404(selectors.customers_visible(), pk=pk)
-    timeline = selectors.customer_timeline(customer=customer)
+    timeline = selectors.customer_timeline(customer=customer, user=request.user)
     audit_log(actor=request.user, action=AuditAction.VIEW, purpose=PURPOSE, obj=customer)
     audit_shown(request, timeline["contacts"])
     return render(
@@ -32,7 +32,6 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "customer": customer,
             **timeline,
             "held": selectors.held_ids("contacts.contact", [row.pk for row in timeline["contacts"]]),
-            "sees_restricted": sees_restricted_content(request.user),
             "merge_form": MergeForm(),
             "can_write": can_write(request),
         },

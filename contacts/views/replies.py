@@ -15,6 +15,7 @@ from contacts.models import Contact, Direction, EmailMessage
 from contacts.replies import reply_create
 from core.access import Action, Area, access_required
 from core.audit import audit_log
+from core.errors import Conflict
 from core.models import AuditAction, AuditPurpose
 from core.scoping import get_scoped_or_404
 
@@ -26,13 +27,15 @@ class ReplyForm(forms.Form):
 @access_required(Area.CUSTOMER_SERVICE, Action.CHANGE)
 @require_http_methods(["GET", "POST"])
 def contact_reply(request: HttpRequest, pk: int) -> HttpResponse:
-    contact = get_scoped_or_404(Contact.objects.select_related("email_message", "task"), pk=pk)
+    contact = get_scoped_or_404(Contact.objects.visible_to(request.user).select_related("email_message", "task"), pk=pk)
     form = ReplyForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             reply_create(contact=contact, agent=request.user, body=form.cleaned_data["body"])
         except ValidationError as error:
             form.add_error("body", error.message_dict.get("body", error.messages))
+        except Conflict as conflict:
+            form.add_error("body", conflict.message)
         else:
             messages.success(request, _("The answer was saved and is being sent."))
             return redirect("contacts:contact_reply", pk=contact.pk)

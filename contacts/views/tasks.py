@@ -14,7 +14,7 @@ from contacts import selectors, services
 from contacts.forms import TaskAssignForm
 from contacts.models import Task, TaskStatus
 from contacts.views.base import PURPOSE, audit_shown, can_write, list_page
-from core.access import Action, Area, access_required, sees_restricted_content
+from core.access import Action, Area, access_required
 from core.audit import audit_log
 from core.errors import Conflict
 from core.models import AuditAction
@@ -48,7 +48,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     task = get_scoped_or_404(selectors.tasks_visible(), pk=pk)
-    contacts = list(selectors.contacts_visible().filter(task=task)[:200])
+    contacts = list(selectors.contacts_visible(user=request.user).filter(task=task)[:200])
     audit_log(actor=request.user, action=AuditAction.VIEW, purpose=PURPOSE, obj=task)
     audit_shown(request, contacts)
     return render(
@@ -59,7 +59,6 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "contacts": contacts,
             "held": selectors.held_ids("contacts.contact", [row.pk for row in contacts]),
             "task_held": bool(selectors.held_ids("contacts.task", [task.pk])),
-            "sees_restricted": sees_restricted_content(request.user),
             "assign_form": TaskAssignForm(task=task, initial={"assignee": task.assignee_id}),
             "can_write": can_write(request),
         },

@@ -158,17 +158,15 @@ def test_changing_channel_or_controller_is_a_400(api_as, agent, isannointi):
     assert client.patch(f"{URL}{contact.pk}/", {"controller": "retta-oy"}, format="json").status_code == 400
 
 
-def test_a_restricted_contact_is_a_placeholder_and_read_only(api_as, agent, dpo, isannointi):
+def test_a_restricted_contact_is_there_only_for_the_dpo_and_read_only(api_as, agent, dpo, isannointi):
     contact = make_contact(isannointi, restricted=True)
-    row = api_as(agent).get(f"{URL}{contact.pk}/").json()
-    assert row["restricted"] is True
-    assert row["name"] == row["email"] == row["phone"] == row["subject"] == row["body"] == ""
-    assert row["customer"] is None
-    listed = api_as(agent).get(URL).json()["results"][0]
-    assert listed["name"] == ""
-    assert api_as(dpo).get(f"{URL}{contact.pk}/").json()["name"] == "Maija Meikäläinen"
+    assert api_as(agent).get(f"{URL}{contact.pk}/").status_code == 404
+    assert contact.pk not in [row["id"] for row in api_as(agent).get(URL).json()["results"]]
+    assert api_as(agent).get(URL, {"q": "Maija"}).json()["results"] == []
+    row = api_as(dpo).get(f"{URL}{contact.pk}/").json()
+    assert row["name"] == "Maija Meikäläinen" and row["restricted"] is True
     answer = api_as(agent).patch(f"{URL}{contact.pk}/", {"subject": "x"}, format="json")
-    assert answer.status_code == 409
+    assert answer.status_code == 404
     contact.refresh_from_db()
     assert contact.subject == "Vuotava hana"
 

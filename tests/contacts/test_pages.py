@@ -74,14 +74,15 @@ def test_the_contact_list_pages_without_counting(web_as, agent, isannointi):
     assert len(second.context["page"].rows) == 1 and not second.context["page"].has_next
 
 
-def test_restricted_contacts_show_a_placeholder(web_as, agent, isannointi):
+def test_restricted_contacts_are_left_out_for_agents_and_shown_to_the_dpo(web_as, agent, dpo, isannointi):
     contact = make_contact(isannointi, restricted=True, name="Salainen Henkilö")
     client = web_as(agent)
     listing = client.get("/contacts/").content.decode()
-    assert "Salainen" not in listing and 'class="badge restricted"' in listing
-    detail = client.get(f"/contacts/{contact.pk}/")
-    assert detail.status_code == 200 and "Salainen" not in detail.content.decode()
-    assert detail.context["hidden"] is True
+    assert "Salainen" not in listing and f"/contacts/{contact.pk}/" not in listing
+    assert client.get(f"/contacts/{contact.pk}/").status_code == 404
+    client.logout()
+    detail = web_as(dpo).get(f"/contacts/{contact.pk}/").content.decode()
+    assert "Salainen" in detail and "restricted-notice" in detail
 
 
 def test_a_held_badge_shows_when_the_legal_hold_reason_holds_the_row(web_as, agent, isannointi, monkeypatch):

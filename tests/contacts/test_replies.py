@@ -220,11 +220,11 @@ def test_a_call_cannot_be_answered_by_email(isannointi, agent):
 
 
 def test_a_restricted_contact_is_not_answered(incoming, agent):
-    from django.core.exceptions import ValidationError
+    from core.errors import Conflict
 
     Contact.objects.filter(pk=incoming.pk).update(restricted=True)
     incoming.refresh_from_db()
-    with pytest.raises(ValidationError):
+    with pytest.raises(Conflict):
         reply_create(contact=incoming, agent=agent, body="x")
     assert not Contact.objects.filter(direction="outbound").exists()
 
