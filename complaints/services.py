@@ -44,6 +44,7 @@ from core.access import NOT_ASSIGNABLE, Action, Area, can
 from core.audit import audit_log
 from core.errors import Conflict
 from core.models import AuditAction, AuditPurpose, Controller
+from core.objection import objection_inherited
 
 S = ComplaintStatus
 
@@ -185,6 +186,7 @@ def complaint_create(
         complainant=complainant,
         created_by=actor,
         received_at=received_at or timezone.now(),
+        processing_objected=objection_inherited(complainant),
     )
     complaint.contacts.set(contacts)
     complaint.tasks.set(tasks)
