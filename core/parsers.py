@@ -10,6 +10,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from rest_framework import parsers
 from rest_framework.exceptions import ErrorDetail, ParseError, ValidationError
+from rest_framework.settings import api_settings
 
 from core.personal_identity_code import REFUSED_CODE, REFUSED_MESSAGE, fields_with_personal_identity_codes
 
@@ -42,7 +43,12 @@ def refuse_personal_identity_codes(data: Any, parser_context: Any) -> None:
         return
     fields = fields_with_personal_identity_codes(data)
     if fields:
-        raise ValidationError({field: [ErrorDetail(str(REFUSED_MESSAGE), code=REFUSED_CODE)] for field in fields})
+        raise ValidationError(
+            {
+                field or api_settings.NON_FIELD_ERRORS_KEY: [ErrorDetail(str(REFUSED_MESSAGE), code=REFUSED_CODE)]
+                for field in fields
+            }
+        )
 
 
 class JSONParser(parsers.JSONParser):
@@ -62,15 +68,20 @@ class JSONParser(parsers.JSONParser):
         return data
 
 
+def _by_field(data: Any) -> dict[str, str]:
+    """A form body's values by field name (a repeated field's values on separate lines)."""
+    return {key: "\n".join(str(value) for value in values) for key, values in data.lists()}
+
+
 class FormParser(parsers.FormParser):
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
         data = super().parse(stream, media_type, parser_context)
-        refuse_personal_identity_codes(dict(data.lists()), parser_context)
+        refuse_personal_identity_codes(_by_field(data), parser_context)
         return data
 
 
 class MultiPartParser(parsers.MultiPartParser):
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
         parsed = super().parse(stream, media_type, parser_context)
-        refuse_personal_identity_codes(dict(parsed.data.lists()), parser_context)
+        refuse_personal_identity_codes(_by_field(parsed.data), parser_context)
         return parsed
