@@ -210,7 +210,8 @@ def _records_objected(request: PrivacyRequest, records: dict[str, list[int]], ac
         values = objection_values(declaration, actor=actor, at=now)
         if values:
             rows = declaration.queryset().filter(controller_id=request.controller_id, pk__in=pks)
-            changed[key] = rows.update(**values)
+            # A record that objected before keeps when and by whom that was recorded.
+            changed[key] = rows.filter(**{declaration.objection_field: False}).update(**values)
     return changed
 
 

@@ -136,3 +136,12 @@ def test_the_access_copy_of_someone_who_did_not_object_says_nothing_of_it(dpo, i
     target = io.BytesIO()
     export_write_zip(request=request, export=None, target=target)
     assert "Your objection" not in zipfile.ZipFile(target).read("summary.txt").decode()
+
+
+def test_a_second_objection_keeps_when_the_first_was_recorded(dpo_api, isannointi, subject_records):
+    _object(dpo_api)
+    pk = _verified(dpo_api, "objection")
+    with time_machine.travel(OBJECTED_AT + dt.timedelta(days=30), tick=False):
+        assert dpo_api.post(f"{URL}{pk}/execute/", {}, format="json").status_code == 200
+    customer = Customer.all_controllers.get(pk=subject_records["email"].customer_id)
+    assert customer.processing_objected_at == OBJECTED_AT
