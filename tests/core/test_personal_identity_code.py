@@ -10,6 +10,7 @@ from importlib import import_module
 
 import pytest
 from django import forms
+from django.utils import translation
 
 from contacts.models import Contact, Task
 from core.forms import RefusesPersonalIdentityCodes
@@ -24,6 +25,14 @@ from tests.contacts.test_inbound_email import make_email, post
 CODE = "131052-308T"
 MESSAGE = "personal identity code"
 PROJECT_PACKAGES = ("core", "accounts", "contacts", "complaints", "privacy", "retention")
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):  # type: ignore[no-untyped-def]
+    """The messages are read in English (the pages and the API answer in LANGUAGE_CODE)."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 # -- the rule ------------------------------------------------------------------------------------
