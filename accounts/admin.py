@@ -35,6 +35,7 @@ from accounts import services
 from accounts.models import Membership, User
 from core.access import Action, Area, can
 from core.admin import AdministrationAdmin, administered_controller_ids
+from core.forms import RefusesPersonalIdentityCodes
 from core.models import Controller
 from core.roles import Role
 
@@ -105,7 +106,7 @@ class ControllerFilter(admin.SimpleListFilter):
         return queryset.filter(Exists(Membership.objects.filter(user=OuterRef("pk"), controller__slug=self.value())))
 
 
-class TwoFactorResetForm(forms.Form):
+class TwoFactorResetForm(RefusesPersonalIdentityCodes, forms.Form):
     confirm = forms.BooleanField(
         label=_("The person is ready to set up a new authenticator at their next login."),
         error_messages={"required": _("Tick the box to confirm the reset.")},

@@ -9,10 +9,11 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.otp import is_backup_code
+from core.forms import RefusesPersonalIdentityCodes
 from core.roles import Role, has_role
 
 
-class StaffAuthenticationForm(AuthenticationForm):
+class StaffAuthenticationForm(RefusesPersonalIdentityCodes, AuthenticationForm):
     """The login form of the UI: people only. An integration account (the mail server, telephony,
     the website chat) works through its API token and never logs in, and is refused with the
     answer a wrong password gets, telling nothing about the account."""
@@ -23,7 +24,7 @@ class StaffAuthenticationForm(AuthenticationForm):
             raise self.get_invalid_login_error()
 
 
-class OtpCodeForm(forms.Form):
+class OtpCodeForm(RefusesPersonalIdentityCodes, forms.Form):
     code = forms.CharField(
         label=_("Code from the authenticator app"),
         max_length=8,
@@ -34,7 +35,7 @@ class OtpCodeForm(forms.Form):
     )
 
 
-class OtpVerifyForm(forms.Form):
+class OtpVerifyForm(RefusesPersonalIdentityCodes, forms.Form):
     """At login: the authenticator's code, or one of the backup codes given at enrolment."""
 
     code = forms.CharField(
@@ -52,7 +53,7 @@ class OtpVerifyForm(forms.Form):
         return code
 
 
-class BackupCodesForm(forms.Form):
+class BackupCodesForm(RefusesPersonalIdentityCodes, forms.Form):
     """Making new backup codes makes the old ones stop working: confirmed with a tick."""
 
     confirm = forms.BooleanField(

@@ -131,8 +131,9 @@ class ComplaintSerializer(serializers.ModelSerializer):
             "closed_at",
             "held",
             "allowed_transitions",
+            "processing_objected",
         ]
-        read_only_fields = ["status", "handling_started_at", "resolved_at", "closed_at"]
+        read_only_fields = ["status", "handling_started_at", "resolved_at", "closed_at", "processing_objected"]
 
     def get_held(self, complaint: Complaint) -> bool:
         """Under an active legal hold (the badge of the lists)."""

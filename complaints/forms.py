@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 from complaints.models import ComplaintChannel, ComplaintKind, ComplaintStatus, HoldScope, RecipientType
 from complaints.selectors import complaint_handlers
 from complaints.services import ComplainantDetails, complainant_details_errors
+from core.forms import RefusesPersonalIdentityCodes
 from core.models import Controller
 
 
@@ -23,7 +24,7 @@ def _user_controllers(user: Any) -> Any:
     return Controller.objects.filter(pk__in=user.controller_ids()).order_by("name")
 
 
-class QueueFilterForm(forms.Form):
+class QueueFilterForm(RefusesPersonalIdentityCodes, forms.Form):
     AGE_CHOICES = [
         ("", _("Any age")),
         ("7", _("Older than a week")),
@@ -71,7 +72,7 @@ class QueueFilterForm(forms.Form):
         return result
 
 
-class ComplainantFields(forms.Form):
+class ComplainantFields(RefusesPersonalIdentityCodes, forms.Form):
     """Who complains: matched to a customer of the controller by email, then phone, or a new
     customer (complaints.services.complainant_match_or_create). All empty: anonymous feedback."""
 
@@ -158,13 +159,13 @@ class ComplainantLookupForm(ComplainantFields):
         self.fields["controller"].queryset = _user_controllers(user)
 
 
-class ComplaintFromContactForm(forms.Form):
+class ComplaintFromContactForm(RefusesPersonalIdentityCodes, forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=ComplaintKind.choices)
     subject = forms.CharField(label=pgettext_lazy("topic of a message or complaint", "Subject"), max_length=300)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(RefusesPersonalIdentityCodes, forms.Form):
     to = forms.ChoiceField(label=_("New status"), choices=ComplaintStatus.choices)
     note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
@@ -173,15 +174,15 @@ class TransitionForm(forms.Form):
         self.fields["to"].choices = [(value, ComplaintStatus(value).label) for value in allowed]
 
 
-class NoteForm(forms.Form):
+class NoteForm(RefusesPersonalIdentityCodes, forms.Form):
     text = forms.CharField(label=_("Internal note"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class ResolutionForm(forms.Form):
+class ResolutionForm(RefusesPersonalIdentityCodes, forms.Form):
     resolution = forms.CharField(label=_("Resolution"), widget=forms.Textarea(attrs={"rows": 4}))
 
 
-class DisclosureForm(forms.Form):
+class DisclosureForm(RefusesPersonalIdentityCodes, forms.Form):
     controller = UserControllerChoiceField(label=_("Controller"), queryset=Controller.objects.none())
     recipient_type = forms.ChoiceField(label=_("Recipient type"), choices=RecipientType.choices)
     recipient_name = forms.CharField(label=_("Recipient"), max_length=200)
@@ -221,7 +222,7 @@ def _id_list(raw: str) -> list[int]:
     return ids
 
 
-class LegalHoldForm(forms.Form):
+class LegalHoldForm(RefusesPersonalIdentityCodes, forms.Form):
     controller = UserControllerChoiceField(label=_("Controller"), queryset=Controller.objects.none())
     matter = forms.CharField(label=_("Matter"), max_length=300)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
@@ -255,7 +256,7 @@ class LegalHoldForm(forms.Form):
         return [part.strip() for part in self.cleaned_data.get("phones", "").split(",") if part.strip()]
 
 
-class ReleaseForm(forms.Form):
+class ReleaseForm(RefusesPersonalIdentityCodes, forms.Form):
     """Releasing a hold hands its records back to the retention rules: asked for once more."""
 
     reason = forms.CharField(label=_("Reason for release"), widget=forms.Textarea(attrs={"rows": 2}))
@@ -263,3 +264,13 @@ class ReleaseForm(forms.Form):
         label=_("I understand that the records this hold keeps may then be deleted by the purge, for good."),
         error_messages={"required": _("Tick the box to confirm the release.")},
     )
+
+
+class StatisticsForm(RefusesPersonalIdentityCodes, forms.Form):
+    """The period of the complaint statistics, and a controller (by slug; one the user lacks is a
+    404 in the view)."""
+
+    controller = forms.ModelChoiceField(
+        label=_("Controller"), queryset=Controller.objects.all(), required=False, to_field_name="slug"
+    )
+    months = forms.IntegerField(label=_("Months back"), min_value=1, max_value=36, initial=12, required=False)

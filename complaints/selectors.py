@@ -8,7 +8,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from complaints.models import Complaint, ComplaintEvent, Disclosure, LegalHold
@@ -17,6 +18,7 @@ from contacts.models import Contact
 from contacts.selectors import customer_match
 from core.access import Action, Area
 from core.scoping import get_scoped_or_404
+from core.objection import for_legitimate_interest
 from core.selectors import staff_with_access
 
 
@@ -127,4 +129,21 @@ def complainant_preview(*, controller: Any, details: ComplainantDetails) -> Comp
         customer=customer_match(controller=controller, email=details.email, phone=details.phone),
         controller=controller,
         identifiers=bool(details.email.strip() or details.phone.strip()),
+    )
+
+
+def complaint_statistics(*, since: dt.datetime, controller: Any = None) -> list[dict[str, Any]]:
+    """Complaints and feedback received since `since`, counted by month (in TIME_ZONE, Helsinki) and kind,
+    for reports and the development of the service (legitimate interest, P3): a subject who
+    objected is not counted (core.objection), nor a restricted complaint (kept, not used).
+    Rows: {"month": date, "kind": str, "count": int}, oldest month first."""
+    complaints = Complaint.objects.filter(received_at__gte=since, restricted=False)
+    complaints = for_legitimate_interest(complaints, subject_path="complainant")
+    if controller is not None:
+        complaints = complaints.filter(controller=controller)
+    return list(
+        complaints.annotate(month=TruncMonth("received_at"))
+        .values("month", "kind")
+        .annotate(count=Count("id"))
+        .order_by("month", "kind")
     )

@@ -46,6 +46,7 @@ from core.audit import audit_log
 from core.errors import Conflict
 from core.models import AuditAction, AuditPurpose, Controller
 from core.restriction import restricted_q, restriction_check_writable
+from core.objection import objection_inherited
 
 S = ComplaintStatus
 
@@ -189,6 +190,7 @@ def complaint_create(
         complainant=complainant,
         created_by=actor,
         received_at=received_at or timezone.now(),
+        processing_objected=objection_inherited(complainant),
     )
     complaint.contacts.set(contacts)
     complaint.tasks.set(tasks)

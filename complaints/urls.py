@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/transition/", views.complaint_transition, name="complaint_transition"),
     path("<int:pk>/note/", views.complaint_note, name="complaint_note"),
     path("<int:pk>/resolution/", views.complaint_resolution, name="complaint_resolution"),
+    path("statistics/", views.statistics, name="statistics"),
     path("disclosures/", views.disclosure_list, name="disclosure_list"),
     path("disclosures/new/", views.disclosure_create, name="disclosure_create"),
     path("legal-holds/", views.hold_list, name="hold_list"),

@@ -4,16 +4,18 @@ validates, a service writes."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from complaints import selectors, services
 from complaints.forms import (
@@ -27,10 +29,11 @@ from complaints.forms import (
     QueueFilterForm,
     ReleaseForm,
     ResolutionForm,
+    StatisticsForm,
     TransitionForm,
 )
 from complaints.holds import hold_coverage, holds_for
-from complaints.models import Complaint
+from complaints.models import Complaint, ComplaintKind
 from contacts.models import Contact, Task
 from core.access import Action, Area, access_required, can
 from core.audit import audit_log, audit_log_many
@@ -64,6 +67,41 @@ def _scoped_one(model: type, pk: int | None, form: Any, field: str, user: Any) -
         return None
     rows = _scoped_ids(model, [pk], form, field, user)
     return rows[0] if rows else None
+
+
+# -- statistics ----------------------------------------------------------------------------------
+
+
+@access_required(Area.COMPLAINTS)
+@require_GET
+def statistics(request: HttpRequest) -> HttpResponse:
+    """Complaints and feedback by month and kind, for reports and development: a legitimate-
+    interest use, so subjects who objected are not counted (complaints.selectors)."""
+    form = StatisticsForm(request.GET)
+    if not form.is_valid():
+        return render(request, "complaints/statistics.html", {"form": form, "rows": []}, status=400)
+    controller = form.cleaned_data["controller"]
+    if controller is not None and controller.pk not in request.user.controller_ids():
+        raise Http404
+    months = form.cleaned_data["months"] or form.fields["months"].initial
+    today = timezone.localdate()
+    first = today.replace(day=1)
+    for _month in range(months - 1):
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    since = timezone.make_aware(dt.datetime.combine(first, dt.time.min))
+    counts = selectors.complaint_statistics(since=since, controller=controller)
+    by_month: dict[Any, dict[str, int]] = {}
+    for row in counts:
+        by_month.setdefault(row["month"], {})[row["kind"]] = row["count"]
+    rows = [
+        {
+            "month": month,
+            "complaints": kinds.get(ComplaintKind.COMPLAINT, 0),
+            "feedback": kinds.get(ComplaintKind.FEEDBACK, 0),
+        }
+        for month, kinds in by_month.items()
+    ]
+    return render(request, "complaints/statistics.html", {"form": form, "rows": rows, "since": first})
 
 
 # -- the queue ---------------------------------------------------------------------------------

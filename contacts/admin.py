@@ -10,9 +10,10 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Mailbox
+from core.forms import RefusesPersonalIdentityCodes
 
 
-class MailboxForm(forms.ModelForm):
+class MailboxForm(RefusesPersonalIdentityCodes, forms.ModelForm):
     imap_password = forms.CharField(
         label=_("IMAP password"),
         required=False,

@@ -86,6 +86,11 @@ class ContactSerializer(serializers.ModelSerializer):
     customer = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     has_recording = serializers.BooleanField(read_only=True, default=False)
     restricted = serializers.BooleanField(read_only=True)
+    # Art. 21: the contact is out of quality sampling and statistics (core.objection).
+    processing_objected = serializers.BooleanField(read_only=True)
+    personal_identity_code_masked = serializers.BooleanField(
+        read_only=True, help_text=_("The customer wrote a personal identity code; it was masked on arrival.")
+    )
 
     class Meta:
         model = Contact
@@ -104,6 +109,8 @@ class ContactSerializer(serializers.ModelSerializer):
             "customer",
             "has_recording",
             "restricted",
+            "processing_objected",
+            "personal_identity_code_masked",
         ]
         extra_kwargs = {"channel": {"required": False}}
 
@@ -266,10 +273,21 @@ class CustomerSerializer(serializers.ModelSerializer):
     controller = UserControllerField(read_only=True)
     emails = serializers.SerializerMethodField()
     phones = serializers.SerializerMethodField()
+    processing_objected = serializers.BooleanField(read_only=True)
+    processing_objected_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
     class Meta:
         model = Customer
-        fields = ["id", "controller", "name", "emails", "phones", "created_at"]
+        fields = [
+            "id",
+            "controller",
+            "name",
+            "emails",
+            "phones",
+            "created_at",
+            "processing_objected",
+            "processing_objected_at",
+        ]
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_emails(self, customer: Customer) -> list[str]:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
-from rest_framework.parsers import BaseParser, MultiPartParser
+from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -29,7 +29,7 @@ from contacts.models import ChatAuthor, Direction
 from core.access import Action, Area, AreaPermission
 from core.api import UserControllerField
 from core.models import Controller
-from core.parsers import JSONParser
+from core.parsers import JSONParser, MultiPartParser
 from core.roles import INBOUND_THROTTLE_SCOPE
 from core.selectors import controllers_of
 from core.uploads import UploadTooLarge, check_content_length
@@ -169,6 +169,8 @@ class InboundChatView(APIView):
     throttle_scope = INBOUND_THROTTLE_SCOPE
     permission_classes = INBOUND_PERMISSIONS
     parser_classes = [JSONParser]
+    # The visitor wrote the lines: a personal identity code in them is masked, not refused.
+    personal_identity_codes_masked = True
 
     @extend_schema(
         tags=["inbound"],

@@ -18,6 +18,7 @@ from contacts.identifiers import normalise_email, normalise_phone
 from contacts.models import Channel, Contact, Customer, Direction, Task
 from core.access import Action, Area
 from core.filters import MAX_ID
+from core.forms import RefusesPersonalIdentityCodes
 from core.models import Controller
 from core.selectors import staff_with_access
 
@@ -30,7 +31,7 @@ def _controller_field(user: Any) -> forms.ModelChoiceField:
     )
 
 
-class CallForm(forms.Form):
+class CallForm(RefusesPersonalIdentityCodes, forms.Form):
     """Logging a call: the phone number first; Enter in any field saves."""
 
     phone = forms.CharField(label=_("Phone number"), max_length=40)
@@ -68,7 +69,7 @@ class CallForm(forms.Form):
         return cleaned
 
 
-class ContactFilterForm(forms.Form):
+class ContactFilterForm(RefusesPersonalIdentityCodes, forms.Form):
     """Search and filters of the contact list."""
 
     q = forms.CharField(label=_("Search"), required=False, min_length=selectors.SEARCH_MIN_LENGTH, max_length=200)
@@ -128,15 +129,15 @@ class ScopedIdField(forms.IntegerField):
         return found
 
 
-class RelinkForm(forms.Form):
+class RelinkForm(RefusesPersonalIdentityCodes, forms.Form):
     customer = ScopedIdField(Customer, label=_("Customer number"))
 
 
-class MergeForm(forms.Form):
+class MergeForm(RefusesPersonalIdentityCodes, forms.Form):
     duplicate = ScopedIdField(Customer, label=_("Customer number to merge into this one"))
 
 
-class TaskAssignForm(forms.Form):
+class TaskAssignForm(RefusesPersonalIdentityCodes, forms.Form):
     assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=get_user_model().objects.none(), required=False)
 
     def __init__(self, *args: Any, task: Task, **kwargs: Any) -> None:
@@ -147,5 +148,16 @@ class TaskAssignForm(forms.Form):
         self.fields["assignee"].empty_label = _("Nobody")
 
 
-class TaskCreateForm(forms.Form):
+class TaskCreateForm(RefusesPersonalIdentityCodes, forms.Form):
     title = forms.CharField(label=_("Title"), max_length=300)
+
+
+class QualitySampleForm(RefusesPersonalIdentityCodes, forms.Form):
+    """What to sample for quality review: a controller (by slug; one the user lacks is a 404 in
+    the view), how many days back and how many contacts."""
+
+    controller = forms.ModelChoiceField(
+        label=_("Controller"), queryset=Controller.objects.all(), required=False, to_field_name="slug"
+    )
+    days = forms.IntegerField(label=_("Days back"), min_value=1, max_value=180, initial=30, required=False)
+    size = forms.IntegerField(label=_("Sample size"), min_value=1, max_value=50, initial=10, required=False)

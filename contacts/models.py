@@ -23,6 +23,18 @@ class Customer(ControllerScopedModel):
     """A person as known to one controller. Matched by normalised email or phone."""
 
     name = models.CharField(_("name"), max_length=200, blank=True)
+    # The person objected to legitimate-interest uses (art. 21, core.objection): who recorded it
+    # and when. Their records carry the flag too, and new ones are born with it.
+    processing_objected = models.BooleanField(_("objected to legitimate-interest uses"), default=False)
+    processing_objected_at = models.DateTimeField(_("objection recorded at"), null=True, blank=True)
+    processing_objected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("objection recorded by"),
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -150,6 +162,8 @@ class Contact(ControllerScopedModel):
     # Set by the privacy machinery through the declaration (art. 18 and art. 21).
     restricted = models.BooleanField(_("processing restricted"), default=False)
     processing_objected = models.BooleanField(_("objected to legitimate-interest uses"), default=False)
+    # The customer wrote a personal identity code, masked on arrival (core.personal_identity_code).
+    personal_identity_code_masked = models.BooleanField(_("a personal identity code was masked"), default=False)
     chat_session_id = models.CharField(_("chat session"), max_length=100, null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

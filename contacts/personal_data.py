@@ -242,8 +242,11 @@ class CustomerData(PersonalDataType):
     email_paths = ("emails__email",)
     phone_paths = ("phones__phone",)
     name_paths = ("name",)
-    export_fields = ("name", "created_at")
+    export_fields = ("name", "created_at", "processing_objected", "processing_objected_at")
     portable_fields = ("name",)
+    objection_field = "processing_objected"
+    objection_at_field = "processing_objected_at"
+    objection_by_field = "processing_objected_by"
 
     @classmethod
     def provided_by_subject_q(cls) -> Q:

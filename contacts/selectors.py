@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from contacts.identifiers import normalise_email_or_blank, normalise_phone_or_blank
 from contacts.models import CallRecording, Contact, Customer, CustomerEmail, CustomerPhone, Task, TaskStatus
+from core.objection import for_legitimate_interest
 from core.personal_data import registry
 from core.scoping import get_scoped_or_404
 
@@ -159,3 +160,17 @@ def tasks_visible() -> QuerySet[Task]:
 def tasks_open(*, assignee: Any = None) -> QuerySet[Task]:
     tasks = tasks_visible().filter(status=TaskStatus.OPEN)
     return tasks.filter(assignee=assignee) if assignee is not None else tasks
+
+
+def quality_sample(*, now: dt.datetime, days: int, size: int, controller: Any = None) -> list[Contact]:
+    """A random sample of the contacts of the last `days` whose task is closed, for quality review
+    (a legitimate-interest use, P3): never a contact of a subject who objected (core.objection),
+    nor a restricted one (kept, not used). The date bound keeps the random ordering to one
+    recent slice of contacts_contact_recent_idx."""
+    contacts = Contact.objects.filter(
+        occurred_at__gte=now - dt.timedelta(days=days), task__status=TaskStatus.CLOSED, restricted=False
+    )
+    contacts = for_legitimate_interest(contacts, subject_path="customer")
+    if controller is not None:
+        contacts = contacts.filter(controller=controller)
+    return list(contacts.select_related("controller", "task", "customer", "agent").order_by("?")[:size])

@@ -15,6 +15,7 @@ from contacts.selectors import customer_match
 from core.errors import Conflict
 from core.models import Controller
 from core.restriction import restriction_check_unreferenced, restriction_check_writable
+from core.objection import objection_inherited
 
 
 @transaction.atomic
@@ -33,12 +34,14 @@ def contact_record(
     task: Task | None = None,
     customer: Customer | None = None,
     chat_session_id: str | None = None,
+    personal_identity_code_masked: bool = False,
 ) -> Contact:
     """Save one contact as the customer gave their details (P2), matched to its customer.
 
     The one way a contact is created, whatever the channel: the API, the call form, email, chat
     and call ingestion all come here. The given email and phone are kept as given and in their
-    normalised forms; `customer` overrides matching (an agent's explicit choice).
+    normalised forms; `customer` overrides matching (an agent's explicit choice). A customer who
+    objected passes the objection on to the new contact (core.objection).
     """
     if task is not None and task.controller_id != controller.pk:
         raise ValueError("A contact and its task belong to the same controller.")
@@ -62,6 +65,8 @@ def contact_record(
         task=task,
         customer=customer,
         chat_session_id=chat_session_id,
+        processing_objected=objection_inherited(customer),
+        personal_identity_code_masked=personal_identity_code_masked,
     )
 
 
@@ -158,7 +163,8 @@ def contact_relink(*, contact: Contact, customer: Customer) -> Contact:
     if customer.controller_id != contact.controller_id:
         raise ValueError("A contact and its customer belong to the same controller.")
     contact.customer = customer
-    contact.save(update_fields=["customer", "updated_at"])
+    contact.processing_objected = contact.processing_objected or objection_inherited(customer)
+    contact.save(update_fields=["customer", "processing_objected", "updated_at"])
     return contact
 
 
@@ -193,6 +199,16 @@ def customer_merge(*, target: Customer, duplicate: Customer) -> Customer:
     if not target.name and duplicate.name:
         target.name = duplicate.name
         target.save(update_fields=["name", "updated_at"])
+    # One person: an objection of either is the merged customer's, and covers all their contacts.
+    if objection_inherited(duplicate) and not objection_inherited(target):
+        target.processing_objected = True
+        target.processing_objected_at = duplicate.processing_objected_at
+        target.processing_objected_by_id = duplicate.processing_objected_by_id
+        target.save(
+            update_fields=["processing_objected", "processing_objected_at", "processing_objected_by", "updated_at"]
+        )
+    if objection_inherited(target):
+        Contact.all_controllers.filter(customer=target).update(processing_objected=True)
     Customer.all_controllers.filter(pk=duplicate.pk).delete()
     return target
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from contacts.views import contacts, customers, replies, tasks
+from contacts.views import contacts, customers, quality, replies, tasks
 
 app_name = "contacts"
 urlpatterns = [
@@ -13,6 +13,7 @@ urlpatterns = [
     path("customers/lookup/", contacts.customer_lookup, name="customer_lookup"),
     path("customers/<int:pk>/", customers.customer_detail, name="customer_detail"),
     path("customers/<int:pk>/merge/", customers.customer_merge, name="customer_merge"),
+    path("quality-sample/", quality.quality_sample, name="quality_sample"),
     path("tasks/", tasks.task_list, name="task_list"),
     path("tasks/<int:pk>/", tasks.task_detail, name="task_detail"),
     path("tasks/<int:pk>/assign/", tasks.task_assign, name="task_assign"),

@@ -8,9 +8,27 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.models import AuditAction, AuditEvent, AuditPurpose, Controller, audited_model_choices
+from core.personal_identity_code import REFUSED_CODE, REFUSED_MESSAGE, contains_personal_identity_code
 
 
-class AuditFilterForm(forms.Form):
+class RefusesPersonalIdentityCodes:
+    """Every staff form derives from this: a personal identity code typed into any text field
+    (core.personal_identity_code) is an error on that field. Passwords are not looked at: they
+    are never stored as typed. A test walks the project's forms to see that none forgets."""
+
+    def full_clean(self) -> None:
+        super().full_clean()  # type: ignore[misc]
+        cleaned = getattr(self, "cleaned_data", None)
+        if cleaned is None:
+            return
+        for name, field in self.fields.items():  # type: ignore[attr-defined]
+            if not isinstance(field, forms.CharField) or isinstance(field.widget, forms.PasswordInput):
+                continue
+            if contains_personal_identity_code(cleaned.get(name)):
+                self.add_error(name, forms.ValidationError(REFUSED_MESSAGE, code=REFUSED_CODE))  # type: ignore[attr-defined]
+
+
+class AuditFilterForm(RefusesPersonalIdentityCodes, forms.Form):
     controller = forms.ModelChoiceField(
         label=_("Controller"), queryset=Controller.objects.none(), required=False, to_field_name="slug"
     )

@@ -140,6 +140,9 @@ class PersonalDataType:
     # Boolean fields the privacy machinery sets: restriction (art. 18), objection (art. 21).
     restriction_field: ClassVar[str | None] = None
     objection_field: ClassVar[str | None] = None
+    # Where a record keeps when an objection was recorded and by whom (core.objection).
+    objection_at_field: ClassVar[str | None] = None
+    objection_by_field: ClassVar[str | None] = None
     # True when a legal basis requires keeping a row for its whole retention period even against
     # an erasure request (complaints: possible legal claims, art. 17(3)(e)).
     erasure_waits_for_retention: ClassVar[bool] = False

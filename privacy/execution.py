@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from core.audit import audit_log
 from core.errors import Conflict
 from core.models import AuditAction, AuditPurpose
+from core.objection import objection_values
 from core.personal_data import registry
 from privacy.discovery import included_records, require_matches_reviewed, waiting_for_verification
 from privacy.letters import letter_generate
@@ -202,6 +203,18 @@ def request_restriction_lift(*, request: PrivacyRequest, actor: Any) -> PrivacyR
     return request
 
 
+def _records_objected(request: PrivacyRequest, records: dict[str, list[int]], actor: Any) -> dict[str, int]:
+    now, changed = timezone.now(), {}
+    for key, pks in records.items():
+        declaration = registry.get(key)
+        values = objection_values(declaration, actor=actor, at=now)
+        if values:
+            rows = declaration.queryset().filter(controller_id=request.controller_id, pk__in=pks)
+            # A record that objected before keeps when and by whom that was recorded.
+            changed[key] = rows.filter(**{declaration.objection_field: False}).update(**values)
+    return changed
+
+
 @transaction.atomic
 def request_object(*, request: PrivacyRequest, actor: Any, compelling_grounds: str = "") -> PrivacyRequest:
     """Art. 21: unless compelling grounds are claimed (recorded and stated in the letter), the
@@ -209,7 +222,7 @@ def request_object(*, request: PrivacyRequest, actor: Any, compelling_grounds: s
     request = _locked(request)
     compelling_grounds = (compelling_grounds or "").strip()
     records = included_records(request)
-    changed = {} if compelling_grounds else _flag_records(request, records, "objection_field", True)
+    changed = {} if compelling_grounds else _records_objected(request, records, actor)
     request.compelling_grounds = compelling_grounds
     request.save(update_fields=["compelling_grounds"])
     request_complete(

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.access import Action, Area
+from core.forms import RefusesPersonalIdentityCodes
 from core.selectors import controllers_of, staff_with_access
 from privacy.models import (
     IdentityMethod,
@@ -21,7 +22,7 @@ from privacy.models import (
 )
 
 
-class RequestForm(forms.Form):
+class RequestForm(RefusesPersonalIdentityCodes, forms.Form):
     controller = forms.ModelChoiceField(queryset=None, label=_("Controller"), to_field_name="slug")
     kind = forms.ChoiceField(choices=RequestKind.choices, label=_("Kind"))
     name = forms.CharField(label=_("Name"), max_length=200, required=False)
@@ -45,7 +46,7 @@ class RequestForm(forms.Form):
         return data
 
 
-class VerifyIdentityForm(forms.Form):
+class VerifyIdentityForm(RefusesPersonalIdentityCodes, forms.Form):
     method = forms.ChoiceField(choices=IdentityMethod.choices, label=_("How was the identity established?"))
     note = forms.CharField(label=_("Note"), widget=forms.Textarea, required=False)
     identifiers = forms.MultipleChoiceField(
@@ -68,11 +69,11 @@ class VerifyIdentityForm(forms.Form):
         return data
 
 
-class IdentifierAddForm(forms.Form):
+class IdentifierAddForm(RefusesPersonalIdentityCodes, forms.Form):
     value = forms.CharField(label=_("Email address or phone number"), max_length=254)
 
 
-class LetterSendForm(forms.Form):
+class LetterSendForm(RefusesPersonalIdentityCodes, forms.Form):
     to_address = forms.ChoiceField(label=_("Send to"), choices=())
 
     def __init__(self, *args: Any, addresses: Any = (), **kwargs: Any) -> None:
@@ -80,17 +81,17 @@ class LetterSendForm(forms.Form):
         self.fields["to_address"].choices = [(a, a) for a in addresses]
 
 
-class ExtendForm(forms.Form):
+class ExtendForm(RefusesPersonalIdentityCodes, forms.Form):
     reason = forms.CharField(label=_("Reason (told to the subject)"), widget=forms.Textarea)
     due_at = forms.DateField(label=_("New due date (at most two further months)"), required=False)
 
 
-class RejectForm(forms.Form):
+class RejectForm(RefusesPersonalIdentityCodes, forms.Form):
     reason = forms.ChoiceField(choices=RejectionReason.choices, label=_("Reason"))
     justification = forms.CharField(label=_("Justification (told to the subject)"), widget=forms.Textarea)
 
 
-class ExecuteForm(forms.Form):
+class ExecuteForm(RefusesPersonalIdentityCodes, forms.Form):
     basis = forms.ChoiceField(
         choices=[("", "—"), *RestrictionBasis.choices], label=_("Basis of the restriction"), required=False
     )
@@ -115,25 +116,25 @@ class ExecuteForm(forms.Form):
         return data
 
 
-class LetterForm(forms.Form):
+class LetterForm(RefusesPersonalIdentityCodes, forms.Form):
     kind = forms.ChoiceField(choices=LetterKind.choices, label=_("Letter"))
     language = forms.ChoiceField(choices=Language.choices, label=_("Language"))
 
 
-class NotificationForm(forms.Form):
+class NotificationForm(RefusesPersonalIdentityCodes, forms.Form):
     status = forms.ChoiceField(
         choices=[c for c in NotificationStatus.choices if c[0] != NotificationStatus.PENDING], label=_("Status")
     )
     reason = forms.CharField(label=_("Reason"), required=False)
 
 
-class RedactionForm(forms.Form):
+class RedactionForm(RefusesPersonalIdentityCodes, forms.Form):
     record = forms.CharField(label=_("Record (type:id)"))
     field = forms.CharField(label=_("Field"))
     reason = forms.CharField(label=_("Reason"))
 
 
-class NotesForm(forms.Form):
+class NotesForm(RefusesPersonalIdentityCodes, forms.Form):
     assignee = forms.ModelChoiceField(queryset=None, label=_("Assignee"), required=False)
     notes = forms.CharField(label=_("Notes"), widget=forms.Textarea, required=False)
 

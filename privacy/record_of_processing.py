@@ -19,7 +19,14 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Controller
-from core.personal_data import LegalBasis, PersonalDataType, ProcessingActivity, Purpose, registry
+from core.personal_data import (
+    LEGITIMATE_INTEREST_PURPOSES,
+    LegalBasis,
+    PersonalDataType,
+    ProcessingActivity,
+    Purpose,
+    registry,
+)
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,21 @@ SECURITY_MEASURES = (
     _("Automatic deletion when the retention period ends, including files and generated copies"),
     _("Encrypted backups, kept for a set period; erasures carried out again after a restore"),
     _("Sanitised display of incoming email; size and format checks of uploaded files"),
+    _(
+        "Personal identity codes are not processed: refused when staff type one, masked when a customer "
+        "writes one in an email or a chat"
+    ),
+)
+# Art. 21 (P12), as core.objection carries it out.
+OBJECTION_HANDLING = _(
+    "A person may object to processing based on legitimate interest. Unless compelling legitimate grounds "
+    "are recorded, the objection is recorded on the customer (who recorded it and when) and on each of their "
+    "records, and records that arrive later from the same email address or phone number carry it too. Records "
+    "of a person who objected are left out of every use resting on legitimate interest: %(uses)s."
+)
+LEGITIMATE_INTEREST_USES = (
+    _("the random quality sample of customer-service contacts"),
+    _("the statistics of complaints and feedback"),
 )
 
 
@@ -153,6 +175,10 @@ def processing_record(*, controller: Controller, today: dt.date) -> dict[str, An
         "processors": [str(c.label) for c in registry.recipient_categories(processors=True)],
         "transfers": str(TRANSFERS),
         "security_measures": [str(m) for m in SECURITY_MEASURES],
+        "objection": {
+            "purposes": _labels(sorted(LEGITIMATE_INTEREST_PURPOSES), Purpose),
+            "handling": str(OBJECTION_HANDLING % {"uses": "; ".join(str(u) for u in LEGITIMATE_INTEREST_USES)}),
+        },
         "entries": entries,
         "other_entries": other_entries,
     }

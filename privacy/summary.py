@@ -71,6 +71,8 @@ class SummaryWriter:
         self.request = request
         self.portability = portability
         self.record_types: list[str] = []
+        # When the person's objection (art. 21) was recorded, from the records keeping it.
+        self.objected_at: list[str] = []
 
     def __enter__(self) -> SummaryWriter:
         self.body: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8")
@@ -118,6 +120,9 @@ class SummaryWriter:
             INDENT + _("Written by: %(source)s") % {"source": Source(source).label},
         ]
         shown_fields = declaration.summary_fields or declaration.export_fields
+        objected_at = data.get(declaration.objection_at_field) if declaration.objection_at_field else None
+        if objected_at:
+            self.objected_at.append(readable_value(declaration, declaration.objection_at_field or "", objected_at))
         for path, value in data.items():
             if path == "id" or path in declaration.file_fields or path not in shown_fields:
                 continue
@@ -135,7 +140,7 @@ class SummaryWriter:
         self.body.write("\n".join(lines) + "\n")
 
     def closing_context(self) -> dict[str, Any]:
-        return {}
+        return {"objected_at": sorted(set(self.objected_at))}
 
     def write_to(self, sink: IO[bytes], *, context: dict[str, Any]) -> None:
         """Header, the record sections, the closing part: rendered in the active language."""

@@ -6,8 +6,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
+from core.forms import RefusesPersonalIdentityCodes
 
-class PurgeRunForm(forms.Form):
+
+class PurgeRunForm(RefusesPersonalIdentityCodes, forms.Form):
     """Start a run: a dry run unless the DPO unticks it, and a real purge only after the
     confirmation page (PurgeConfirmForm)."""
 
@@ -21,7 +23,7 @@ def confirmation_word() -> str:
     return pgettext("the word typed to confirm a purge", "DELETE")
 
 
-class PurgeConfirmForm(forms.Form):
+class PurgeConfirmForm(RefusesPersonalIdentityCodes, forms.Form):
     """A real purge, confirmed against the dry run the DPO was shown, by typing a word."""
 
     dry_run = forms.IntegerField(widget=forms.HiddenInput, min_value=1)

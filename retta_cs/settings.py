@@ -364,8 +364,8 @@ REST_FRAMEWORK = {
     # One JSON parser for every endpoint, with a depth limit (core.parsers).
     "DEFAULT_PARSER_CLASSES": [
         "core.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "core.parsers.FormParser",
+        "core.parsers.MultiPartParser",
     ],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.StandardPagination",
     "PAGE_SIZE": 50,

@@ -16,6 +16,7 @@ from contacts.services import contact_record, customer_match_or_create
 from core.audit import audit_log
 from core.models import AuditAction, AuditPurpose, Controller
 from core.restriction import restriction_check_writable
+from core.personal_identity_code import personal_identity_codes_masked
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,17 @@ def chat_ingest(
     actor: Any,
 ) -> IngestResult:
     """Store a website chat (P2), once per session: the same session again updates the visitor's
-    details and adds the messages not yet stored (a full transcript posted again adds nothing)."""
+    details and adds the messages not yet stored (a full transcript posted again adds nothing).
+
+    A personal identity code in a line is masked before it is stored, and the contact warns of
+    it (core.personal_identity_code)."""
+    masked_texts = [personal_identity_codes_masked(line.text) for line in messages]
+    messages = [
+        ChatLine(at=line.at, author=line.author, text=text)
+        for line, (text, _m) in zip(messages, masked_texts, strict=True)
+    ]
+    name, name_masked = personal_identity_codes_masked(name)
+    masked = name_masked or any(was_masked for _t, was_masked in masked_texts)
     for attempt in range(2):
         try:
             return _chat_store(
@@ -48,6 +59,7 @@ def chat_ingest(
                 email=email,
                 phone=phone,
                 messages=messages,
+                masked=masked,
                 actor=actor,
             )
         except IntegrityError:
@@ -72,6 +84,7 @@ def _chat_store(
     email: str,
     phone: str,
     messages: Sequence[ChatLine],
+    masked: bool,
     actor: Any,
 ) -> IngestResult:
     contact = (
@@ -90,6 +103,7 @@ def _chat_store(
             phone=phone,
             subject=_chat_subject(messages),
             chat_session_id=session_id,
+            personal_identity_code_masked=masked,
         )
         stored: list[ChatLine] = []
     else:
@@ -108,6 +122,7 @@ def _chat_store(
             for m in ChatMessage.all_controllers.filter(contact=contact).order_by("position")
         ]
         contact.subject = contact.subject or _chat_subject(messages)
+        contact.personal_identity_code_masked |= masked
         contact.save()
     known = {(line.at, str(line.author), line.text) for line in stored}
     new = [line for line in messages if (line.at, str(line.author), line.text) not in known]

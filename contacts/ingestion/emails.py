@@ -22,6 +22,7 @@ from contacts.models import Channel, Contact, Direction, EmailAttachment, EmailM
 from contacts.services import contact_record, customer_match_or_create
 from core.audit import audit_log
 from core.models import AuditAction, AuditPurpose, Controller
+from core.personal_identity_code import personal_identity_codes_masked
 from core.uploads import UploadTooLarge
 
 
@@ -118,12 +119,20 @@ def _email_store(
     actor: Any,
     received_at: dt.datetime,
 ) -> Contact:
+    # A personal identity code the customer wrote is masked before anything is stored: in the
+    # subject, the bodies and the raw message where it stands as written (a base64-encoded part
+    # or an attachment keeps it; the contact's warning tells the agent to check).
+    subject, subject_masked = personal_identity_codes_masked(parsed.subject)
+    text_body, text_masked = personal_identity_codes_masked(parsed.text_body)
+    html_body, html_masked = personal_identity_codes_masked(parsed.html_body)
+    stored_raw, raw_masked = personal_identity_codes_masked(raw.decode("latin-1"))
+    masked = subject_masked or text_masked or html_masked or raw_masked
     with files_removed_on_rollback() as files, transaction.atomic():
         customer = customer_match_or_create(controller=controller, name=parsed.from_name, email=parsed.from_address)
         task = _thread_task(controller=controller, parsed=parsed)
         if task is None:
             task = Task.all_controllers.create(
-                controller=controller, title=parsed.subject[:300] or str(_("(no subject)")), customer=customer
+                controller=controller, title=subject[:300] or str(_("(no subject)")), customer=customer
             )
         elif task.status == TaskStatus.CLOSED:
             # The customer wrote again about a finished matter: it needs attention again.
@@ -136,10 +145,11 @@ def _email_store(
             occurred_at=occurred_at_of(parsed.date, received_at),
             name=parsed.from_name,
             email=parsed.from_address,
-            subject=parsed.subject,
-            body=parsed.text_body,
+            subject=subject,
+            body=text_body,
             task=task,
             customer=customer,
+            personal_identity_code_masked=masked,
         )
         message = EmailMessage(
             controller=controller,
@@ -150,14 +160,14 @@ def _email_store(
             from_header=parsed.from_header,
             to_header=parsed.to_header,
             size_bytes=len(raw),
-            text_body=parsed.text_body,
-            html_body=parsed.html_body,
+            text_body=text_body,
+            html_body=html_body,
             parse_problems="\n".join(parsed.problems),
             raw_sha256=raw_sha256,
             message_id_reused=bool(parsed.message_id)
             and EmailMessage.all_controllers.filter(controller=controller, message_id=parsed.message_id).exists(),
         )
-        files.save(message.raw, storage_name("eml"), ContentFile(raw))
+        files.save(message.raw, storage_name("eml"), ContentFile(stored_raw.encode("latin-1")))
         message.save()
         attachments = []
         for item in parsed.attachments:

@@ -16,11 +16,12 @@ from contacts.replies import reply_create
 from core.access import Action, Area, access_required
 from core.audit import audit_log
 from core.errors import Conflict
+from core.forms import RefusesPersonalIdentityCodes
 from core.models import AuditAction, AuditPurpose
 from core.scoping import get_scoped_or_404
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(RefusesPersonalIdentityCodes, forms.Form):
     body = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 12}), max_length=50000)
 
 

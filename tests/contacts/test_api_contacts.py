@@ -28,6 +28,8 @@ def test_an_agent_lists_contacts_of_their_controller_with_the_designed_fields(ap
     assert set(row) == {
         "id", "controller", "channel", "direction", "occurred_at", "name", "email", "phone",
         "subject", "body", "task", "customer", "has_recording", "restricted",
+        # Extensions of the designed fields: art. 21, and the identity-code guard.
+        "processing_objected", "personal_identity_code_masked",
     }  # fmt: skip
     assert row["phone"] == "+358401234567"
     assert row["controller"] == "retta-isannointi"
