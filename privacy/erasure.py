@@ -238,14 +238,18 @@ def request_erase(*, request: PrivacyRequest, actor: Any) -> PrivacyRequest:
         deleted = {key: sorted(ids) for key, ids in result.deleted.items() if ids}
         copies = sorted(exports.deleted.get("privacy.requestexport", []))
         _ledger_write(request=request, deleted=deleted, copies=copies, files=_files_since(mark, now), now=now)
+        # Executed again while records were pending: what went the first time stays reported.
+        earlier = request.execution_report or {}
+        for key, ids in (earlier.get("deleted") or {}).items():
+            deleted[key] = sorted({*deleted.get(key, []), *ids})
         report = {
             "deleted": deleted,
             "kept": kept,
             "pending": pending_records(kept),
             # Files are removed after the commit (or by the sweep after a crash): counted when
             # recorded, as the purge counts them, since the report is saved before the commit.
-            "files_deleted": result.files_recorded + exports.files_recorded,
-            "copies_deleted": len(copies),
+            "files_deleted": int(earlier.get("files_deleted") or 0) + result.files_recorded + exports.files_recorded,
+            "copies_deleted": int(earlier.get("copies_deleted") or 0) + len(copies),
         }
         _answer(request=request, report=report, actor=actor)
         audit_log(
