@@ -503,28 +503,6 @@ class RecipientNotification(ControllerScopedModel):
         return self.recipient_name
 
 
-class ErasureLedgerEntry(models.Model):
-    """What an erasure deleted, as ids and keyed hashes of the identifiers (never the values), so
-    that `replay_erasures` can erase the same rows again after a backup is restored."""
-
-    controller = models.ForeignKey(
-        "core.Controller", on_delete=models.PROTECT, related_name="+", verbose_name=_("controller")
-    )
-    request_id_ref = models.BigIntegerField(_("request id"))
-    record_type = models.CharField(_("record type"), max_length=60)
-    record_ids = models.JSONField(_("record ids"), default=list)
-    identifier_hashes = models.JSONField(_("keyed hashes of the identifiers"), default=list)
-    erased_at = models.DateTimeField(_("erased at"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("erasure ledger entry")
-        verbose_name_plural = _("erasure ledger entries")
-        ordering = ["erased_at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.record_type} {self.erased_at:%Y-%m-%d}"
-
-
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", _("Waiting to be sent")
     SENT = "sent", pgettext_lazy("status of a message", "Sent")

@@ -19,7 +19,6 @@ from core.personal_data import KeepReason, LegalBasis, PersonalDataType, Purpose
 from privacy.models import (
     KINDS_KEEPING_MATCHES,
     OPEN_STATUSES,
-    ErasureLedgerEntry,
     Letter,
     LetterDelivery,
     PrivacyRequest,
@@ -128,10 +127,6 @@ class RecipientNotificationData(PersonalDataType):
 
 
 registry.exempt(RequestMatch, "record types and ids only; deleted with its request")
-registry.exempt(
-    ErasureLedgerEntry,
-    "ids and keyed hashes only, never identifiers: kept so that a restored backup can be erased again",
-)
 
 
 def _matched_by_open_request(declaration: type[PersonalDataType], now: dt.datetime) -> Q | None:

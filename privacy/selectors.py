@@ -128,6 +128,13 @@ def execution_report_rows(request: PrivacyRequest) -> dict[str, Any]:
             for key, rows in (report.get("kept") or {}).items()
             for record_id, codes in rows.items()
         ],
+        # Kept records an erasure still waits for: erased by the first purge after the reason ends.
+        "pending": [
+            (record_type_name(key), record_id, [reasons.get(code, code) for code in codes])
+            for key, rows in (report.get("pending") or {}).items()
+            for record_id, codes in rows.items()
+        ],
+        "files_deleted": report.get("files_deleted"),
         "records": [(record_type_name(key), count) for key, count in (report.get("records") or {}).items()],
         "changed": [
             (record_type_name(key), count)

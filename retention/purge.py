@@ -53,6 +53,16 @@ PURGE_LOCK_KEY = 0x5245_5441_5055_5247 - (1 << 63)
 _CACHE_LOCK = "retention:purge-lock"
 
 
+# Work another app finishes after each real run, registered by that app (retention imports
+# none): privacy erases the records erasures kept while a reason now ended applied.
+_after_run: list[Callable[[PurgeRun], None]] = []
+
+
+def after_purge_register(hook: Callable[[PurgeRun], None]) -> None:
+    if hook not in _after_run:
+        _after_run.append(hook)
+
+
 class PurgeInProgress(Conflict):
     """Another purge run holds the lock (HTTP 409)."""
 
@@ -395,6 +405,9 @@ def purge_run_execute(
                 _run_execute(run, deadline=deadline, progress=progress)
             if run.status == PurgeRunStatus.FINISHED:
                 _audit_finished(run)
+                if not run.dry_run:
+                    for hook in _after_run:
+                        hook(run)
     return run
 
 

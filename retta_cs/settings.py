@@ -237,8 +237,30 @@ if AWS_STORAGE_BUCKET_NAME:
     }
 else:
     _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+# The erasure ledger (privacy.erasure_ledger): append-only objects outside the main database, so
+# that restoring a database backup cannot roll it back. In the media bucket under its own prefix
+# when media is on object storage (or in ERASURE_LEDGER_BUCKET), otherwise files in a directory
+# beside media. Backed up on its own and never restored to an older point (docs/operations.md).
+ERASURE_LEDGER_BUCKET = env.str("ERASURE_LEDGER_BUCKET", default=AWS_STORAGE_BUCKET_NAME)
+ERASURE_LEDGER_ROOT = Path(env.str("ERASURE_LEDGER_ROOT", default=str(MEDIA_ROOT.parent / "erasure-ledger")))
+if ERASURE_LEDGER_BUCKET:
+    _ledger_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **(_media_storage["OPTIONS"] if AWS_STORAGE_BUCKET_NAME else {"default_acl": "private"}),
+            "bucket_name": ERASURE_LEDGER_BUCKET,
+            "location": env.str("ERASURE_LEDGER_LOCATION", default="erasure-ledger"),
+            "file_overwrite": False,
+        },
+    }
+else:
+    _ledger_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(ERASURE_LEDGER_ROOT)},
+    }
 STORAGES = {
     "default": _media_storage,
+    "erasure_ledger": _ledger_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -6,6 +6,7 @@ import tempfile
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "x" * 40)
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="retta-test-media-"))
+os.environ.setdefault("ERASURE_LEDGER_ROOT", tempfile.mkdtemp(prefix="retta-test-ledger-"))
 
 from retta_cs.settings import *  # noqa: F403
 from retta_cs.settings import STORAGES

@@ -53,6 +53,17 @@ def _fresh_throttles(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(SimpleRateThrottle, "cache", throttle_cache)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_erasure_ledger(settings, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
+    """Each test starts with an empty erasure ledger of its own (it lives outside the database,
+    so the test database's rollback does not empty it)."""
+    ledger = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path_factory.mktemp("ledger"))},
+    }
+    settings.STORAGES = {**settings.STORAGES, "erasure_ledger": ledger}
+
+
 def _reference_data() -> None:
     """Put back what migrations create, when a transactional test's flush has emptied it."""
     if Controller.objects.count() == 2:
