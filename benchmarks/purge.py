@@ -142,9 +142,9 @@ def _populate_rows(connection, n: int, files: int, media: Path) -> None:  # type
             """
             INSERT INTO contacts_emailmessage (controller_id, contact_id, message_id, in_reply_to, "references",
                 from_header, to_header, raw, size_bytes, text_body, html_body, parse_problems, raw_sha256,
-                send_status, send_error, send_attempts)
+                send_status, send_error, send_attempts, message_id_reused)
             SELECT controller_id, id, '', '', '', email, 'asiakaspalvelu@retta.fi', '', 1024,
-                   repeat(md5(id::text), 32), '', '', '', '', '', 0
+                   repeat(md5(id::text), 32), '', '', '', '', '', 0, false
             FROM contacts_contact
             """
         )

@@ -3,8 +3,10 @@
 Two ways in, both reading the personal-data declarations rather than naming models:
 
 - `legal_hold_keeps(declaration, now)` is the keep reason `legal_hold` on the registry: a Q of
-  the rows of any declared model that an active hold reaches. The purge, erasure and the badges
-  of other apps ask the registry (`registry.keep_reason_q(declaration, "legal_hold", now)`).
+  the rows of any declared model that a hold not released by `now` reaches, written as
+  subqueries on the hold tables (subject identifiers included), so that a DELETE carrying it
+  honours every hold committed before the statement runs. The purge, erasure and the badges of
+  other apps ask the registry (`registry.keep_reason_q(declaration, "legal_hold", now)`).
 - `holds_for(objects)` / `is_held(obj)` name the holds of given records, for pages and the API:
   one query for the active holds of the records' controllers, one more per kind of record.
 - `hold_coverage(hold)` counts what one hold keeps, and what the purge may delete once it is
@@ -29,8 +31,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, models
-from django.db.models import CharField, Count, Q, QuerySet, Value
-from django.db.models.expressions import RawSQL
+from django.db.models import BooleanField, CharField, Count, F, Q, QuerySet, Value
+from django.db.models.expressions import Expression, RawSQL
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -49,9 +51,11 @@ SCOPE_KEYS = {
 
 
 def active_holds_q(now: dt.datetime | None = None) -> Q:
-    """Holds in force at `now`: placed by then and not released by then."""
+    """Holds in force at `now`: not released by then. A hold counts from the moment it is
+    committed, whatever its `placed_at` (the record of when), so a condition built a moment
+    before a hold is placed still honours it when the statement runs."""
     now = now or timezone.now()
-    return Q(placed_at__lte=now) & (Q(released_at__isnull=True) | Q(released_at__gt=now))
+    return Q(released_at__isnull=True) | Q(released_at__gt=now)
 
 
 def active_holds(now: dt.datetime | None = None) -> QuerySet[LegalHold]:
@@ -89,19 +93,73 @@ def _held_scope_values(scope: HoldScope, holds: QuerySet[LegalHold]) -> QuerySet
     return LegalHold.contacts.through.objects.filter(legalhold__in=holds.values("pk")).values("contact_id")
 
 
-def _subject_identifiers(holds: QuerySet[LegalHold]) -> dict[int, tuple[set[str], set[str]]]:
-    """The emails and phones under these subject holds, by controller (one query)."""
-    by_controller: dict[int, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
-    for controller_id, emails, phones in holds.filter(scope=HoldScope.SUBJECT).values_list(
-        "controller_id", "subject_emails", "subject_phones"
+class _SubjectHeld(Expression):
+    """True where the row's (controller, identifier) pair is named by one of these subject holds.
+
+    One uncorrelated subquery over the holds' identifier lists, which the database evaluates
+    once per statement (a hashed subplan on PostgreSQL): a subject hold placed after the
+    statement was built is honoured, at the cost of one hash probe per row.
+    """
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, controller: Any, value: Any, *, identifiers: str, holds: QuerySet[LegalHold]) -> None:
+        super().__init__()
+        self.controller, self.value = controller, value
+        self.identifiers, self.holds = identifiers, holds
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.controller, self.value]
+
+    def set_source_expressions(self, exprs: list[Any]) -> None:
+        self.controller, self.value = exprs
+
+    def resolve_expression(self, *args: Any, **kwargs: Any) -> _SubjectHeld:
+        resolved = super().resolve_expression(*args, **kwargs)
+        resolved.holds = self.holds.filter(scope=HoldScope.SUBJECT)
+        return resolved
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        controller_sql, controller_params = compiler.compile(self.controller)
+        value_sql, value_params = compiler.compile(self.value)
+        holds_sql, holds_params = self.holds.values("pk").query.get_compiler(connection=connection).as_sql()
+        table = connection.ops.quote_name(LegalHold._meta.db_table)
+        column = connection.ops.quote_name(LegalHold._meta.get_field(self.identifiers).column)
+        if connection.vendor == "postgresql":
+            elements = f"CROSS JOIN LATERAL jsonb_array_elements_text(h.{column}) AS j(value)"
+        else:
+            elements = f"CROSS JOIN json_each(h.{column}) AS j"
+        # COALESCE: a row without the identifier is not held, and NOT of it must not be NULL.
+        # Names come from model metadata, values are parameters.
+        pairs = f"SELECT h.controller_id, j.value FROM {table} h {elements} WHERE h.id IN ({holds_sql})"  # nosec  # noqa: S608
+        sql = f"COALESCE(({controller_sql}, {value_sql}) IN ({pairs}), FALSE)"
+        return sql, (*controller_params, *value_params, *holds_params)
+
+
+def _subject_reach(declaration: type[PersonalDataType], holds: QuerySet[LegalHold]) -> Q | None:
+    """Rows of this declaration matched by the normalised email or phone of a subject hold at
+    the row's controller; None when the record has no identifiers."""
+    condition: Q | None = None
+    for identifiers, paths in (
+        ("subject_emails", declaration.email_paths),
+        ("subject_phones", declaration.phone_paths),
     ):
-        by_controller[controller_id][0].update(emails or ())
-        by_controller[controller_id][1].update(phones or ())
-    return by_controller
+        for path in paths:
+            held = _SubjectHeld(F("controller_id"), F(path), identifiers=identifiers, holds=holds)
+            if _local_attname(declaration.model, path) is not None:
+                matched = Q(held)
+            else:
+                # Through a multi-valued join: as a set of ids, so rows are not repeated.
+                matched = Q(pk__in=declaration.queryset().filter(held).values("pk"))
+            condition = matched if condition is None else condition | matched
+    return condition
 
 
 def _holds_reach(declaration: type[PersonalDataType], holds: QuerySet[LegalHold]) -> Q | None:
-    """Rows of this declaration that any of these holds reaches; None when no hold could."""
+    """Rows of this declaration that any of these holds reaches; None when no hold could.
+
+    Only subqueries on the hold tables: nothing is read when the condition is built."""
     reachable = False
     condition = Q(pk__in=[])
     for scope_key, path in declaration.scope_paths.items():
@@ -110,21 +168,20 @@ def _holds_reach(declaration: type[PersonalDataType], holds: QuerySet[LegalHold]
             continue
         reachable = True
         condition |= _rows_where(declaration, path, _held_scope_values(scope, holds))
-    if declaration.email_paths or declaration.phone_paths:
+    subject = _subject_reach(declaration, holds)
+    if subject is not None:
         reachable = True
-        for controller_id, (emails, phones) in _subject_identifiers(holds).items():
-            subject = declaration.subject_q(emails=sorted(emails), phones=sorted(phones))
-            if subject is not None:
-                matched = declaration.queryset().filter(subject, controller_id=controller_id).values("pk")
-                condition |= Q(pk__in=matched)
+        condition |= subject
     return condition if reachable else None
 
 
 def legal_hold_keeps(declaration: type[PersonalDataType], now: dt.datetime) -> Q | None:
-    """The keep reason `legal_hold`: rows of this declaration under an active hold at `now`.
+    """The keep reason `legal_hold`: rows of this declaration under a hold not released by `now`
+    (pass the wall clock: holds placed since are honoured, see `active_holds_q`).
 
     None when no hold can reach this kind of record (no scope path to a complaint, task or
-    contact, and no subject identifiers). Subject holds are read when the condition is built.
+    contact, and no subject identifiers). Evaluated by the database wherever the condition is
+    used, so a DELETE carrying it sees the holds committed before it runs.
     """
     return _holds_reach(declaration, active_holds(now))
 

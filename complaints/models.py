@@ -166,9 +166,11 @@ class Disclosure(ControllerScopedModel):
     recipient_name = models.CharField(_("recipient"), max_length=200)
     legal_basis = models.CharField(_("legal basis"), max_length=300)
     description = models.TextField(_("what was disclosed"))
+    # The entry outlives the complaint it concerned (accountability, P6): when the complaint's
+    # retention ends, the reference is cleared and the entry stays for its own period.
     complaint = models.ForeignKey(
         Complaint,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="disclosures",
@@ -207,9 +209,12 @@ class LegalHold(ControllerScopedModel):
     matter = models.CharField(_("matter"), max_length=300)
     reason = models.TextField(_("reason"))
     scope = models.CharField(_("scope"), max_length=10, choices=HoldScope.choices)
+    # A released hold keeps nothing: its complaint or task goes when its retention ends and the
+    # reference is cleared; an active hold must name its object (check constraint below), and its
+    # object is never deleted (the keep reason `legal_hold`).
     complaint = models.ForeignKey(
         Complaint,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="legal_holds",
@@ -217,7 +222,7 @@ class LegalHold(ControllerScopedModel):
     )
     task = models.ForeignKey(
         "contacts.Task",
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="legal_holds",
@@ -249,9 +254,16 @@ class LegalHold(ControllerScopedModel):
         verbose_name_plural = _("legal holds")
         ordering = ["-placed_at", "-id"]
         constraints = [
+            # A released hold may have lost its complaint or task to the purge; an active one not.
             models.CheckConstraint(
-                condition=(Q(scope=HoldScope.COMPLAINT) & Q(complaint__isnull=False, task__isnull=True))
-                | (Q(scope=HoldScope.TASK) & Q(task__isnull=False, complaint__isnull=True))
+                condition=(
+                    Q(scope=HoldScope.COMPLAINT, task__isnull=True)
+                    & (Q(complaint__isnull=False) | Q(released_at__isnull=False))
+                )
+                | (
+                    Q(scope=HoldScope.TASK, complaint__isnull=True)
+                    & (Q(task__isnull=False) | Q(released_at__isnull=False))
+                )
                 | (Q(scope__in=[HoldScope.CONTACTS, HoldScope.SUBJECT]) & Q(complaint__isnull=True, task__isnull=True)),
                 name="complaints_legalhold_scope_object_matches_scope",
             ),

@@ -4,12 +4,15 @@ Invariants:
 1. Set-based SQL. Rows go by DELETE statements over a window of ids, compiled from querysets;
    never `QuerySet.delete()` (Django's Collector loads every row and sends signals) and no
    `post_delete` receivers on personal-data models.
-2. Children before parents. A declaration's dependents (`registry.descendants_first`) and the
-   undeclared rows that cascade from them (many-to-many links) go first, in the same transaction.
-3. A kept row is never deleted. The rows of the window are locked, and every keep reason of the
-   registry (and any reference that protects a row) is evaluated again inside the DELETE of the
-   parent rows. If a hold or a restriction committed meanwhile drops a row there, the window
-   rolls back and is retried, so its children are never deleted without it.
+2. The parent row decides. A window's rows are locked, then deleted by one DELETE that
+   evaluates every keep reason of the registry (and any reference that protects a row) on the
+   state when it runs: the wall clock, never the purge's moment T, which only sets the age
+   cut-off. A hold committed after the lock, or reaching a row through a dependent or a link,
+   keeps it. Only then do the row's dependents (`registry.descendants_first`) and the
+   undeclared rows that cascade from them (many-to-many links, SET_NULL references) go, from the
+   ids that DELETE returned, in the same transaction; the deferred foreign keys are checked
+   before the window ends.
+3. A kept row is never deleted, nor anything of it.
 4. Files. Each file of a deleted row is recorded as a FileTombstone in the deleting transaction
    and removed from storage after the commit, then its tombstone. A crash in between leaves
    tombstones that `tombstones_sweep` finishes; nothing is lost and nothing deleted twice.
@@ -32,6 +35,7 @@ from django.apps import apps
 from django.db import connection, models, transaction
 from django.db.models import Exists, F, Lookup, OuterRef, Q
 from django.db.models.sql import DeleteQuery
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -44,9 +48,6 @@ from retention.models import FileTombstone
 # A row another record still points at with PROTECT cannot go; it is kept, and says why.
 STILL_REFERENCED = "still_referenced"
 STILL_REFERENCED_LABEL = _("still referred to by another record")
-
-# How often a window whose rows changed under it (a hold placed meanwhile) is tried again.
-_WINDOW_ATTEMPTS = 5
 
 
 @dataclass
@@ -83,10 +84,6 @@ class DeletionResult:
     @property
     def deleted_count(self) -> int:
         return sum(len(ids) for ids in self.deleted.values())
-
-
-class _WindowChanged(Exception):
-    """Rows of the window changed between the lock and the DELETE: roll back and retry."""
 
 
 # -- what keeps a row --------------------------------------------------------------------------
@@ -130,16 +127,21 @@ def _protecting_reference_q(root: type[PersonalDataType]) -> Q | None:
     return condition
 
 
-def keep_conditions(declaration: type[PersonalDataType], now: dt.datetime) -> list[tuple[str, Q]]:
-    """Each keep-reason code with the rows of `declaration` it keeps at `now`.
+def keep_conditions(declaration: type[PersonalDataType]) -> list[tuple[str, Q]]:
+    """Each keep-reason code with the rows of `declaration` it keeps, as conditions the database
+    evaluates where the statement runs.
 
+    No moment is taken: what is held, restricted, requested or open is always the state at the
+    statement itself, on the wall clock, never a run's moment T (which only sets the age
+    cut-off). A hold committed after these conditions were built is honoured by the DELETE.
     Read from the registry, so a reason another app registers (a legal hold, an open privacy
     request) is honoured without this module knowing it. Reasons of dependent records are lifted
     to their parent: a held attachment keeps its email and its contact.
     """
+    wall_clock = timezone.now()
     by_code: dict[str, Q] = {}
     for dependent in registry.descendants_first(declaration.key()):
-        for reason, condition in registry.keep_conditions(dependent, now):
+        for reason, condition in registry.keep_conditions(dependent, wall_clock):
             lifted = _lift(dependent, declaration, condition)
             by_code[reason.code] = by_code[reason.code] | lifted if reason.code in by_code else lifted
     protected = _protecting_reference_q(declaration)
@@ -208,7 +210,15 @@ def _raw_delete(queryset: models.QuerySet) -> int:
     return queryset._raw_delete(queryset.db)
 
 
-def _undeclared_dependents_delete(model: type[models.Model], rows: models.QuerySet, declared: set) -> None:
+def _referring(manager: models.Manager, field_name: str, rows: models.QuerySet | list[int]) -> models.QuerySet:
+    """Rows of `manager` whose `field_name` points at `rows` (a queryset, or ids of rows that may
+    already be deleted in this transaction)."""
+    if isinstance(rows, list):
+        return manager.filter(_in_window(field_name, rows))
+    return manager.filter(**{f"{field_name}__in": rows.values("pk")})
+
+
+def _undeclared_dependents_delete(model: type[models.Model], rows: models.QuerySet | list[int], declared: set) -> None:
     """Rows that Django would cascade to but no declaration names: many-to-many links, and
     models of other apps pointing here with CASCADE (SET_NULL references are cleared)."""
     through_models: set[type[models.Model]] = set()
@@ -220,8 +230,7 @@ def _undeclared_dependents_delete(model: type[models.Model], rows: models.QueryS
             continue
         if relation.related_model in declared:
             continue
-        related_manager = relation.related_model._base_manager
-        referring = related_manager.filter(**{f"{relation.field.name}__in": rows.values("pk")})
+        referring = _referring(relation.related_model._base_manager, relation.field.name, rows)
         if relation.on_delete is models.CASCADE:
             _undeclared_dependents_delete(relation.related_model, referring, declared)
             _raw_delete(referring)
@@ -230,25 +239,32 @@ def _undeclared_dependents_delete(model: type[models.Model], rows: models.QueryS
     for through in through_models:
         for link in through._meta.fields:
             if link.is_relation and link.remote_field.model is model:
-                _raw_delete(through._base_manager.filter(**{f"{link.name}__in": rows.values("pk")}))
+                _raw_delete(_referring(through._base_manager, link.name, rows))
 
 
-def _tombstones_record(declaration: type[PersonalDataType], rows: models.QuerySet, now: dt.datetime) -> list[int]:
-    """Tombstones for the files of these rows, written before the rows go (same transaction)."""
-    tombstones: list[FileTombstone] = []
-    for field_name in declaration.file_fields:
-        label = f"{declaration.key()}.{field_name}"
-        names = rows.exclude(**{field_name: ""}).exclude(**{f"{field_name}__isnull": True})
-        tombstones.extend(
-            FileTombstone(field=label, name=name, recorded_at=now) for name in names.values_list(field_name, flat=True)
-        )
+def _tombstones_write(label: str, names: list[str], now: dt.datetime) -> list[int]:
+    """Tombstones for these stored file names (same transaction as the rows' DELETE)."""
+    tombstones = [FileTombstone(field=label, name=name, recorded_at=now) for name in names if name]
     if not tombstones:
         return []
     created = FileTombstone.objects.bulk_create(tombstones)
     if created and created[0].pk is None:  # a backend without RETURNING on bulk inserts
-        names = [t.name for t in tombstones]
-        return list(FileTombstone.objects.filter(name__in=names).values_list("pk", flat=True))
+        return list(
+            FileTombstone.objects.filter(field=label, name__in=[t.name for t in tombstones]).values_list(
+                "pk", flat=True
+            )
+        )
     return [t.pk for t in created]
+
+
+def _tombstones_record(declaration: type[PersonalDataType], rows: models.QuerySet, now: dt.datetime) -> list[int]:
+    """Tombstones for the files of these rows, written before the rows go (same transaction)."""
+    recorded: list[int] = []
+    for field_name in declaration.file_fields:
+        names = rows.exclude(**{field_name: ""}).exclude(**{f"{field_name}__isnull": True})
+        label = f"{declaration.key()}.{field_name}"
+        recorded.extend(_tombstones_write(label, list(names.values_list(field_name, flat=True)), now))
+    return recorded
 
 
 def _storage_of(field_label: str) -> Any:
@@ -298,6 +314,11 @@ def _forward_parents(declaration: type[PersonalDataType]) -> list[tuple[str, typ
     return parents
 
 
+def _before_delete(declaration: type[PersonalDataType], ids: list[int]) -> None:
+    """The moment between locking a window and its DELETE (a seam for tests: a hold placed here
+    by another session must win)."""
+
+
 def _window_delete(
     *,
     declaration: type[PersonalDataType],
@@ -309,8 +330,14 @@ def _window_delete(
     result: DeletionResult,
     tombstone_ids: list[int],
 ) -> None:
-    """Delete one window of rows and their dependents; must run inside a transaction."""
-    conditions = keep_conditions(declaration, now)
+    """Delete one window of rows and their dependents; must run inside a transaction.
+
+    The rows themselves go first, by one DELETE that evaluates every keep condition: it alone
+    decides, on the state when it runs, and its dependents follow from the ids it returns (the
+    foreign keys are checked at the end of the window, see `_constraints_check`). So a hold
+    committed after the lock, or reaching a row through a dependent or a link, still wins.
+    """
+    conditions = keep_conditions(declaration)
     keep = any_keep_q(conditions)
     candidates = declaration.queryset().filter(window)
     if only_due:
@@ -318,41 +345,49 @@ def _window_delete(
         candidates = candidates.filter(due) if due is not None else candidates.none()
     deletable = candidates.filter(~keep) if keep is not None else candidates
 
+    # Locked so that what refers to them (a hold on a complaint, a link) waits for this window.
+    ids = list(deletable.select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True))
+    deleted: list[tuple[Any, ...]] = []
+    parents = _forward_parents(declaration) if delete_left_parents else []
+    parent_columns = [attname for attname, _target in parents]
+    if ids:
+        _before_delete(declaration, ids)
+        file_columns = [declaration.model._meta.get_field(name).column for name in declaration.file_fields]
+        deleted = delete_returning(
+            deletable.filter(_in_window("pk", ids)), ("id", "controller_id", *parent_columns, *file_columns)
+        )
     if report_kept and keep is not None:
+        # After the DELETE: what is left of the candidates is what a keep reason kept, and why.
         kept = result.kept.setdefault(declaration.key(), {})
         for code, condition in conditions:
             for pk in candidates.filter(condition).values_list("pk", flat=True):
                 kept.setdefault(pk, []).append(code)
-
-    parents = _forward_parents(declaration) if delete_left_parents else []
-    locked = list(
-        deletable.select_for_update(of=("self",))
-        .order_by("pk")
-        .values_list("pk", *[attname for attname, _target in parents])
-    )
-    if not locked:
+    if not deleted:
         return
-    ids = [row[0] for row in locked]
+    deleted_ids = [row[0] for row in deleted]
+    result.record_deleted(declaration.key(), [(row[0], row[1]) for row in deleted])
+    for offset, field_name in enumerate(declaration.file_fields, start=2 + len(parent_columns)):
+        recorded = _tombstones_write(
+            f"{declaration.key()}.{field_name}", [row[offset] for row in deleted if row[offset]], now
+        )
+        tombstone_ids.extend(recorded)
+        result.files_recorded += len(recorded)
 
     declared = _deleted_models(declaration)
     for dependent in registry.descendants_first(declaration.key()):
+        if dependent is declaration:
+            _undeclared_dependents_delete(dependent.model, deleted_ids, declared)
+            continue
         path = path_to_ancestor(dependent, declaration.key())
-        rows = dependent.queryset().filter(_in_window(path, ids))
+        rows = dependent.queryset().filter(_in_window(path, deleted_ids))
         _undeclared_dependents_delete(dependent.model, rows, declared)
         recorded = _tombstones_record(dependent, rows, now)
         tombstone_ids.extend(recorded)
         result.files_recorded += len(recorded)
-        if dependent is declaration:
-            # The keep conditions again, inside the DELETE itself: a hold committed since the
-            # lock wins, and the window is retried without the row.
-            rows = deletable.filter(_in_window("pk", ids))
-        deleted = delete_returning(rows, ("id", "controller_id"))
-        if dependent is declaration and len(deleted) != len(ids):
-            raise _WindowChanged
-        result.record_deleted(dependent.key(), deleted)
+        result.record_deleted(dependent.key(), delete_returning(rows, ("id", "controller_id")))
 
-    for index, (_attname, target) in enumerate(parents, start=1):
-        parent_ids = sorted({row[index] for row in locked if row[index] is not None})
+    for index, (_attname, target) in enumerate(parents, start=2):
+        parent_ids = sorted({row[index] for row in deleted if row[index] is not None})
         if parent_ids:
             _window_delete(
                 declaration=target,
@@ -364,6 +399,15 @@ def _window_delete(
                 result=result,
                 tombstone_ids=tombstone_ids,
             )
+
+
+def _constraints_check() -> None:
+    """Check the deferred foreign keys now: a window leaves no row pointing at a deleted one,
+    whether or not the caller's transaction goes on."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def _audit(result: DeletionResult, *, actor: Any, action: str, purpose: str, details: dict[str, Any]) -> None:
@@ -398,7 +442,7 @@ def delete_rows(
     audit_details: dict[str, Any] | None = None,
 ) -> DeletionResult:
     """Delete these rows of this declaration and their dependents (children first), except rows any
-    keep reason keeps at `now` (re-checked inside the DELETE statement), with file tombstones written
+    keep reason keeps when the DELETE runs (re-checked inside the DELETE statement), with file tombstones written
     in the same transaction and the files deleted after commit. Idempotent.
 
     `only_due` also requires the declaration's retention rule to call the rows due (the purge).
@@ -408,7 +452,7 @@ def delete_rows(
     """
     if not pks:
         return DeletionResult()
-    return _delete_window_with_retries(
+    return _delete_window(
         declaration=declaration,
         window=Q(pk__in=list(pks)),
         now=now,
@@ -427,15 +471,15 @@ def delete_due_window(
     now: dt.datetime,
     controller_ids: Collection[int] | None = None,
 ) -> DeletionResult:
-    """The purge's window: every row with `pk_from <= pk < pk_to` that is due and not kept at `now`
-    (of these controllers only, when given).
+    """The purge's window: every row with `pk_from <= pk < pk_to` that is due at `now` (the age
+    cut-off) and kept by nothing when its DELETE runs (of these controllers only, when given).
 
     The same code path as `delete_rows`, over a keyset window of the primary key instead of a list.
     """
     window = Q(pk__gte=pk_from, pk__lt=pk_to)
     if controller_ids is not None:
         window &= Q(controller_id__in=list(controller_ids))
-    return _delete_window_with_retries(
+    return _delete_window(
         declaration=declaration,
         window=window,
         now=now,
@@ -446,7 +490,7 @@ def delete_due_window(
     )
 
 
-def _delete_window_with_retries(
+def _delete_window(
     *,
     declaration: type[PersonalDataType],
     window: Q,
@@ -457,32 +501,23 @@ def _delete_window_with_retries(
     audit: dict[str, Any],
 ) -> DeletionResult:
     result = DeletionResult()
-    with unscoped():
-        for attempt in range(1, _WINDOW_ATTEMPTS + 1):
-            attempt_result = DeletionResult()
-            tombstone_ids: list[int] = []
-            try:
-                with transaction.atomic():
-                    _window_delete(
-                        declaration=declaration,
-                        window=window,
-                        now=now,
-                        only_due=only_due,
-                        report_kept=report_kept,
-                        delete_left_parents=delete_left_parents,
-                        result=attempt_result,
-                        tombstone_ids=tombstone_ids,
-                    )
-                    _audit(attempt_result, **audit)
-                    if tombstone_ids:
-                        transaction.on_commit(lambda ids=tombstone_ids, r=result: _files_after_commit(r, ids))
-            except _WindowChanged:
-                if attempt == _WINDOW_ATTEMPTS:
-                    raise
-                continue
+    tombstone_ids: list[int] = []
+    with unscoped(), transaction.atomic():
+        _window_delete(
+            declaration=declaration,
+            window=window,
+            now=now,
+            only_due=only_due,
+            report_kept=report_kept,
+            delete_left_parents=delete_left_parents,
+            result=result,
+            tombstone_ids=tombstone_ids,
+        )
+        _constraints_check()
+        _audit(result, **audit)
+        if tombstone_ids:
             # files_deleted is set by the on-commit hook: at once without an outer transaction.
-            result.merge(attempt_result)
-            return result
+            transaction.on_commit(lambda ids=tombstone_ids, r=result: _files_after_commit(r, ids))
     return result
 
 

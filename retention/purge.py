@@ -4,6 +4,9 @@ Invariants:
 1. One rule set. `retention_plan` computes, for a moment T, what is due and what is kept and
    why, from the registry alone; the purge, its dry run and the dashboard all read it, and the
    purge deletes through `retention.deletion` (keep conditions re-checked inside each DELETE).
+   T (`--now`, `purge_run_begin(now=)`) moves only the age cut-off: what is held, restricted,
+   requested or open is always read at the statement, so a hold placed after T, or after the
+   run began, keeps its rows.
 2. Keyset windows. Each record type is walked in windows of the primary key (about 10,000 ids,
    RETENTION_PURGE_WINDOW), never by re-running a LIMIT query; each window is its own short
    transaction, which also saves the cursor and the counts of the run.
@@ -102,19 +105,19 @@ def purge_order() -> list[type[PersonalDataType]]:
 
 
 def due_rows(declaration: type[PersonalDataType], now: dt.datetime) -> models.QuerySet:
-    """Rows past their date at `now` and kept by no reason: what the purge deletes."""
+    """Rows past their date at `now` and kept by no reason (as things stand): what the purge deletes."""
     due = declaration.due_q(now)
     rows = declaration.queryset()
     if due is None:
         return rows.none()
-    keep = any_keep_q(keep_conditions(declaration, now))
+    keep = any_keep_q(keep_conditions(declaration))
     return rows.filter(due) if keep is None else rows.filter(due).filter(~keep)
 
 
 def kept_rows(declaration: type[PersonalDataType], now: dt.datetime, code: str) -> models.QuerySet:
     """Rows past their date at `now` that one keep reason keeps."""
     due = declaration.due_q(now)
-    conditions = dict(keep_conditions(declaration, now))
+    conditions = dict(keep_conditions(declaration))
     if due is None or code not in conditions:
         return declaration.queryset().none()
     return declaration.queryset().filter(due).filter(conditions[code])
@@ -152,7 +155,8 @@ def _counts_by_controller(rows: models.QuerySet) -> dict[int | None, int]:
 
 
 def retention_plan(*, now: dt.datetime, controller_ids: Collection[int] | None = None) -> RetentionPlan:
-    """For the moment `now`: which records are due, and which are kept past their date and why.
+    """Which records are past their date at `now` and not kept, and which are kept and why (keep
+    reasons as they stand when the counts are made, whatever `now`).
 
     The one computation behind the purge (its kept counts), the dry run and the dashboard.
     `controller_ids` limits the counts to those controllers (a DPO's view).
@@ -166,7 +170,7 @@ def retention_plan(*, now: dt.datetime, controller_ids: Collection[int] | None =
             base = declaration.queryset().filter(due)
             if controller_ids is not None:
                 base = base.filter(controller_id__in=list(controller_ids))
-            conditions = keep_conditions(declaration, now)
+            conditions = keep_conditions(declaration)
             keep = any_keep_q(conditions)
             counts = _counts_by_controller(base.filter(~keep) if keep is not None else base)
             if counts:

@@ -164,28 +164,26 @@ def test_a_hold_committed_after_the_lock_wins_inside_the_delete(isannointi, monk
     _hold_by_customer_name(monkeypatch)
     customer = make_customer(isannointi, name="free")
     contact = _email_contact(isannointi, customer=customer)
-    original = deletion._tombstones_record
     calls = {"n": 0}
 
-    def hold_placed_meanwhile(declaration, rows, now):  # type: ignore[no-untyped-def]
+    def hold_placed_meanwhile(declaration, ids):  # type: ignore[no-untyped-def]
         calls["n"] += 1
-        if calls["n"] == 1:
-            # Another session places the hold and commits between our lock and our DELETE.
-            def place_hold() -> None:
-                with unscoped():
-                    Customer.all_controllers.filter(pk=customer.pk).update(name="HELD")
-                connection.close()
 
-            thread = threading.Thread(target=place_hold)
-            thread.start()
-            thread.join()
-        return original(declaration, rows, now)
+        # Another session places the hold and commits between our lock and our DELETE.
+        def place_hold() -> None:
+            with unscoped():
+                Customer.all_controllers.filter(pk=customer.pk).update(name="HELD")
+            connection.close()
 
-    with mock.patch.object(deletion, "_tombstones_record", hold_placed_meanwhile):
+        thread = threading.Thread(target=place_hold)
+        thread.start()
+        thread.join()
+
+    with mock.patch.object(deletion, "_before_delete", hold_placed_meanwhile):
         result = delete_rows(declaration=CONTACT, pks=[contact.pk], now=NOW)
 
-    # The window rolled back (the email and its files are still there) and the retry kept it.
-    assert calls["n"] > 1
+    # The DELETE kept the row, so nothing of it went (the email and its files are still there).
+    assert calls["n"] == 1
     assert result.deleted == {}
     assert result.kept["contacts.contact"] == {contact.pk: ["test_hold"]}
     assert Contact.all_controllers.filter(pk=contact.pk).exists()
