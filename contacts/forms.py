@@ -126,7 +126,73 @@ class RelinkForm(forms.Form):
 
 
 class MergeForm(forms.Form):
-    duplicate = ScopedIdField(Customer, label=_("Customer number to merge into this one"))
+    """The merge, after the confirmation page: the duplicate found by search, and the agent's yes."""
+
+    duplicate = ScopedIdField(Customer, label=_("Customer to merge into this one"), widget=forms.HiddenInput)
+    confirm = forms.BooleanField(
+        label=_("I have checked that these are the same person."),
+        error_messages={"required": _("Confirm that these are the same person.")},
+    )
+
+
+class CustomerSearchForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, min_length=selectors.SEARCH_MIN_LENGTH, max_length=200)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["q"].widget.attrs.update(
+            {"placeholder": _("Name, email address or phone number"), "type": "search", "autocomplete": "off"}
+        )
+
+    @property
+    def term(self) -> str:
+        return self.cleaned_data.get("q", "") if self.is_bound and self.is_valid() else ""
+
+
+def _lines(value: str) -> list[str]:
+    return [part.strip() for part in value.replace(",", "\n").replace(";", "\n").splitlines() if part.strip()]
+
+
+class CustomerForm(forms.Form):
+    """A customer's name and identifiers, one per line; stored normalised (lower-cased
+    addresses, E.164 numbers), each malformed one named in the message."""
+
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    emails = forms.CharField(
+        label=_("Email addresses"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One per line."),
+    )
+    phones = forms.CharField(
+        label=_("Phone numbers"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One per line; Finnish numbers may be written without +358."),
+    )
+
+    MAX_IDENTIFIERS = 20
+
+    def _normalised(self, field_name: str, normalise: Any, message: Any) -> list[str]:
+        values, bad = [], []
+        for raw in _lines(self.cleaned_data[field_name]):
+            try:
+                values.append(normalise(raw))
+            except ValidationError:
+                bad.append(raw[:60])
+        if bad:
+            raise ValidationError(message % {"values": ", ".join(bad)}, code="invalid")
+        if len(values) > self.MAX_IDENTIFIERS:
+            raise ValidationError(_("At most %(limit)s per customer.") % {"limit": self.MAX_IDENTIFIERS}, code="many")
+        return list(dict.fromkeys(values))
+
+    def clean_emails(self) -> list[str]:
+        return self._normalised("emails", normalise_email, _("Not an email address: %(values)s"))
+
+    def clean_phones(self) -> list[str]:
+        return self._normalised("phones", normalise_phone, _("Not a phone number: %(values)s"))
 
 
 class TaskAssignForm(forms.Form):
