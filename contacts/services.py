@@ -171,11 +171,14 @@ def customer_update(*, customer: Customer, name: str, emails: list[str], phones:
     addresses, E.164 numbers). Identifiers removed stop matching; an identifier another customer
     of the controller has is refused (Conflict): that is a duplicate to merge, not to steal.
     Returns what changed, by field, for the audit trail (names of fields, never values)."""
-    taken = CustomerEmail.all_controllers.filter(
-        controller_id=customer.controller_id, email__in=emails
-    ).exclude(customer=customer).exists() or CustomerPhone.all_controllers.filter(
-        controller_id=customer.controller_id, phone__in=phones
-    ).exclude(customer=customer).exists()
+    taken = (
+        CustomerEmail.all_controllers.filter(controller_id=customer.controller_id, email__in=emails)
+        .exclude(customer=customer)
+        .exists()
+        or CustomerPhone.all_controllers.filter(controller_id=customer.controller_id, phone__in=phones)
+        .exclude(customer=customer)
+        .exists()
+    )
     if taken:
         raise Conflict(
             _("Another customer already has this email address or phone number: merge the two customers instead."),

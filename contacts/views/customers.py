@@ -131,10 +131,8 @@ def customer_merge(request: HttpRequest, pk: int) -> HttpResponse:
     form = MergeForm(request.POST if request.method == "POST" else None)
     duplicate = None
     if request.method == "POST":
-        if form.is_valid():
-            duplicate = form.cleaned_data["duplicate"]
-        elif "duplicate" in form.cleaned_data:
-            duplicate = form.cleaned_data["duplicate"]
+        form.is_valid()
+        duplicate = form.cleaned_data.get("duplicate")
     else:
         probe = MergeForm({"duplicate": request.GET.get("duplicate", ""), "confirm": "on"})
         if probe.is_valid():
