@@ -208,3 +208,37 @@ class TaskAssignForm(forms.Form):
 
 class TaskCreateForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=300)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented pattern): a list, empty when none."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+class ReplyForm(forms.Form):
+    """An answer by email, from a contact or a complaint: the text (a response template may fill
+    it), and attachments checked like every upload (core.uploads: size, sniffed type)."""
+
+    body = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 12}), max_length=50000)
+    attachments = MultipleFileField(label=_("Attachments"), required=False)
+
+    def clean_attachments(self) -> list[Any]:
+        from contacts.replies import attachments_check
+
+        try:
+            return attachments_check(self.cleaned_data["attachments"])
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["attachments"]) from None

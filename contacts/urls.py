@@ -5,6 +5,8 @@ from contacts.views import contacts, customers, replies, tasks
 app_name = "contacts"
 urlpatterns = [
     path("<int:pk>/reply", replies.contact_reply, name="contact_reply"),
+    path("<int:pk>/reply-status/", replies.reply_status, name="reply_status"),
+    path("<int:pk>/reply-retry/", replies.reply_retry_view, name="reply_retry"),
     path("", contacts.contact_list, name="contact_list"),
     path("<int:pk>/", contacts.contact_detail, name="contact_detail"),
     path("<int:pk>/relink/", contacts.contact_relink, name="contact_relink"),
