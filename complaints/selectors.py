@@ -56,7 +56,10 @@ def complaint_detail(pk: Any) -> Complaint:
 
     return get_scoped_or_404(
         Complaint.objects.select_related("controller", "handler", "complainant", "created_by").prefetch_related(
-            Prefetch("contacts", queryset=Contact.objects.order_by("occurred_at", "id")), "tasks"
+            Prefetch(
+                "contacts", queryset=Contact.objects.select_related("email_message").order_by("occurred_at", "id")
+            ),
+            "tasks",
         ),
         pk=pk,
     )
