@@ -17,8 +17,8 @@ from complaints.services import ComplainantDetails
 from contacts.models import Contact
 from contacts.selectors import customer_match
 from core.access import Action, Area
-from core.scoping import get_scoped_or_404
 from core.objection import for_legitimate_interest
+from core.scoping import get_scoped_or_404
 from core.selectors import staff_with_access
 
 
@@ -65,7 +65,11 @@ def complaint_detail(pk: Any, *, user: Any) -> Complaint:
         Complaint.objects.visible_to(user)
         .select_related("controller", "handler", "complainant", "created_by")
         .prefetch_related(
-            Prefetch("contacts", queryset=Contact.objects.visible_to(user).order_by("occurred_at", "id")), "tasks"
+            Prefetch(
+                "contacts",
+                queryset=Contact.objects.visible_to(user).select_related("email_message").order_by("occurred_at", "id"),
+            ),
+            "tasks",
         ),
         pk=pk,
     )

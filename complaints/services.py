@@ -45,8 +45,8 @@ from core.access import NOT_ASSIGNABLE, Action, Area, can
 from core.audit import audit_log
 from core.errors import Conflict
 from core.models import AuditAction, AuditPurpose, Controller
-from core.restriction import restricted_q, restriction_check_writable
 from core.objection import objection_inherited
+from core.restriction import restricted_q, restriction_check_writable
 
 S = ComplaintStatus
 

@@ -34,7 +34,11 @@ from complaints.forms import (
 )
 from complaints.holds import hold_coverage, holds_for
 from complaints.models import Complaint, ComplaintKind
+from complaints.replies import complainant_email, complaint_reply_create
+from contacts.forms import ReplyForm
 from contacts.models import Contact, Task
+from contacts.replies import reply_retry
+from contacts.views.replies import reply_form_context, reply_status_response
 from core.access import Action, Area, access_required, can
 from core.audit import audit_log, audit_log_many
 from core.errors import Conflict
@@ -125,6 +129,15 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 def _complaint_page(request: HttpRequest, complaint: Complaint, **forms: Any) -> HttpResponse:
     allowed = services.allowed_transitions(complaint.status)
+    reply_form = forms.pop("reply_form", None) or ReplyForm()
+    reply_context = reply_form_context(
+        form=reply_form,
+        controller=complaint.controller,
+        customer_name=complaint.complainant.name if complaint.complainant else "",
+        agent=request.user,
+        ticket_id=complaint.pk,
+        subject=complaint.subject,
+    )
     context = {
         "complaint": complaint,
         "timeline": selectors.complaint_timeline(complaint),
@@ -134,8 +147,12 @@ def _complaint_page(request: HttpRequest, complaint: Complaint, **forms: Any) ->
         "resolution_form": forms.get("resolution_form") or ResolutionForm(initial={"resolution": complaint.resolution}),
         "finished": not allowed,
         "customer_links": can(request.user, Area.CUSTOMER_SERVICE),
+        "reply_form": reply_form,
+        "macros": reply_context["macros"],
+        "reply_to": complainant_email(complaint),
+        "can_reply": can(request.user, Area.COMPLAINTS, Action.CHANGE),
     }
-    status = 400 if any(form.errors for form in forms.values()) else 200
+    status = 400 if any(form.errors for form in [*forms.values(), reply_form]) else 200
     return render(request, "complaints/complaint_detail.html", context, status=status)
 
 
@@ -214,6 +231,50 @@ def complaint_resolution(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The resolution was saved."))
     return redirect("complaints:complaint_detail", pk=pk)
+
+
+@require_POST
+@access_required(Area.COMPLAINTS, Action.CHANGE)
+def complaint_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    """Answer the complainant by email; back on the complaint, the answer shows its delivery."""
+    complaint = selectors.complaint_detail(pk)
+    form = ReplyForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            complaint_reply_create(
+                complaint=complaint,
+                actor=request.user,
+                body=form.cleaned_data["body"],
+                attachments=form.cleaned_data["attachments"],
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("The answer was saved and is being sent."))
+            return redirect("complaints:complaint_detail", pk=pk)
+    return _complaint_page(request, complaint, reply_form=form)
+
+
+@require_POST
+@access_required(Area.COMPLAINTS, Action.CHANGE)
+def complaint_reply_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send a failed answer to a complainant again (`pk` is the answer's contact)."""
+    reply = get_scoped_or_404(
+        Contact.objects.select_related("email_message")
+        .filter(direction="outbound", complaints__isnull=False)
+        .distinct(),
+        pk=pk,
+        email_message__isnull=False,
+    )
+    try:
+        reply_retry(reply=reply, actor=request.user, purpose=AuditPurpose.COMPLAINT_HANDLING)
+    except Conflict as conflict:
+        messages.error(request, conflict.message)
+    reply.email_message.refresh_from_db()
+    if request.headers.get("HX-Request"):
+        return reply_status_response(request, reply)
+    complaint = reply.complaints.order_by("pk").first()
+    return redirect("complaints:complaint_detail", pk=complaint.pk)
 
 
 # -- intake ------------------------------------------------------------------------------------

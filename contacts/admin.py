@@ -1,5 +1,5 @@
-"""The administrator's part of the contacts app: the customer-service mailboxes (configuration,
-no personal data). Contacts, customers and tasks are worked in the agent pages, not here."""
+"""The administrator's part of the contacts app: the customer-service mailboxes and the response
+templates (configuration, no personal data). Contacts, customers and tasks are worked in the agent pages, not here."""
 
 from __future__ import annotations
 
@@ -7,10 +7,13 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from contacts.models import Mailbox
+from contacts.models import Mailbox, ResponseTemplate
+from core.admin import AdministrationAdmin, administered_controller_ids
 from core.forms import RefusesPersonalIdentityCodes
+from core.models import Controller
 
 
 class MailboxForm(RefusesPersonalIdentityCodes, forms.ModelForm):
@@ -58,3 +61,24 @@ class MailboxAdmin(admin.ModelAdmin):
     list_filter = ["controller", "imap_enabled"]
     search_fields = ["address"]
     readonly_fields = ["last_polled_at", "last_poll_error"]
+
+
+@admin.register(ResponseTemplate)
+class ResponseTemplateAdmin(AdministrationAdmin):
+    """Response templates of the administrator's own controllers; an unknown placeholder is a
+    form error (ResponseTemplate.clean)."""
+
+    list_display = ["name", "language", "controller", "active", "updated_at"]
+    list_filter = ["controller", "language", "active"]
+    search_fields = ["name", "body"]
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        queryset = super().get_queryset(request)
+        ids = administered_controller_ids(request)
+        return queryset if ids is None else queryset.filter(controller_id__in=ids)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "controller":
+            ids = administered_controller_ids(request)
+            kwargs["queryset"] = Controller.objects.all() if ids is None else Controller.objects.filter(pk__in=ids)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -134,7 +134,73 @@ class RelinkForm(RefusesPersonalIdentityCodes, forms.Form):
 
 
 class MergeForm(RefusesPersonalIdentityCodes, forms.Form):
-    duplicate = ScopedIdField(Customer, label=_("Customer number to merge into this one"))
+    """The merge, after the confirmation page: the duplicate found by search, and the agent's yes."""
+
+    duplicate = ScopedIdField(Customer, label=_("Customer to merge into this one"), widget=forms.HiddenInput)
+    confirm = forms.BooleanField(
+        label=_("I have checked that these are the same person."),
+        error_messages={"required": _("Confirm that these are the same person.")},
+    )
+
+
+class CustomerSearchForm(RefusesPersonalIdentityCodes, forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, min_length=selectors.SEARCH_MIN_LENGTH, max_length=200)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["q"].widget.attrs.update(
+            {"placeholder": _("Name, email address or phone number"), "type": "search", "autocomplete": "off"}
+        )
+
+    @property
+    def term(self) -> str:
+        return self.cleaned_data.get("q", "") if self.is_bound and self.is_valid() else ""
+
+
+def _lines(value: str) -> list[str]:
+    return [part.strip() for part in value.replace(",", "\n").replace(";", "\n").splitlines() if part.strip()]
+
+
+class CustomerForm(RefusesPersonalIdentityCodes, forms.Form):
+    """A customer's name and identifiers, one per line; stored normalised (lower-cased
+    addresses, E.164 numbers), each malformed one named in the message."""
+
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    emails = forms.CharField(
+        label=_("Email addresses"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One per line."),
+    )
+    phones = forms.CharField(
+        label=_("Phone numbers"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One per line; Finnish numbers may be written without +358."),
+    )
+
+    MAX_IDENTIFIERS = 20
+
+    def _normalised(self, field_name: str, normalise: Any, message: Any) -> list[str]:
+        values, bad = [], []
+        for raw in _lines(self.cleaned_data[field_name]):
+            try:
+                values.append(normalise(raw))
+            except ValidationError:
+                bad.append(raw[:60])
+        if bad:
+            raise ValidationError(message % {"values": ", ".join(bad)}, code="invalid")
+        if len(values) > self.MAX_IDENTIFIERS:
+            raise ValidationError(_("At most %(limit)s per customer.") % {"limit": self.MAX_IDENTIFIERS}, code="many")
+        return list(dict.fromkeys(values))
+
+    def clean_emails(self) -> list[str]:
+        return self._normalised("emails", normalise_email, _("Not an email address: %(values)s"))
+
+    def clean_phones(self) -> list[str]:
+        return self._normalised("phones", normalise_phone, _("Not a phone number: %(values)s"))
 
 
 class TaskAssignForm(RefusesPersonalIdentityCodes, forms.Form):
@@ -161,3 +227,37 @@ class QualitySampleForm(RefusesPersonalIdentityCodes, forms.Form):
     )
     days = forms.IntegerField(label=_("Days back"), min_value=1, max_value=180, initial=30, required=False)
     size = forms.IntegerField(label=_("Sample size"), min_value=1, max_value=50, initial=10, required=False)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented pattern): a list, empty when none."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+class ReplyForm(RefusesPersonalIdentityCodes, forms.Form):
+    """An answer by email, from a contact or a complaint: the text (a response template may fill
+    it), and attachments checked like every upload (core.uploads: size, sniffed type)."""
+
+    body = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 12}), max_length=50000)
+    attachments = MultipleFileField(label=_("Attachments"), required=False)
+
+    def clean_attachments(self) -> list[Any]:
+        from contacts.replies import attachments_check
+
+        try:
+            return attachments_check(self.cleaned_data["attachments"])
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["attachments"]) from None

@@ -8,6 +8,7 @@ B-tree indexes and exact equality.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -16,6 +17,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from contacts.macros import placeholders_check
 from core.scoping import ControllerScopedModel
 
 
@@ -349,3 +351,38 @@ class Mailbox(models.Model):
 
     def __str__(self) -> str:
         return self.address
+
+
+class ResponseTemplate(models.Model):
+    """A prepared answer (macro) of one controller in one language, with placeholders
+    (contacts.macros). Configuration written by administrators, no customer's data."""
+
+    controller = models.ForeignKey(
+        "core.Controller", on_delete=models.PROTECT, related_name="+", verbose_name=_("controller")
+    )
+    language = models.CharField(_("language"), max_length=2, choices=settings.LANGUAGES)
+    name = models.CharField(_("name"), max_length=100)
+    body = models.TextField(
+        _("text"),
+        help_text=_("Placeholders: {customer_name}, {agent_name}, {ticket_id}, {subject}, {controller_name}."),
+    )
+    active = models.BooleanField(_("in use"), default=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("response template")
+        verbose_name_plural = _("response templates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["controller", "language", "name"], name="contacts_responsetemplate_unique_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.language})"
+
+    def clean(self) -> None:
+        try:
+            placeholders_check(self.body)
+        except ValidationError as error:
+            raise ValidationError({"body": error.messages}) from None

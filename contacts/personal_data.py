@@ -26,6 +26,7 @@ from contacts.models import (
     EmailAttachment,
     EmailMessage,
     Mailbox,
+    ResponseTemplate,
     Task,
     TaskStatus,
 )
@@ -301,3 +302,4 @@ class CustomerPhoneData(PersonalDataType):
 # A mailbox is configuration: an address of the controller's own customer service and its IMAP
 # settings, no data of any customer.
 registry.exempt(Mailbox, "customer-service mailbox configuration; holds no customer data")
+registry.exempt(ResponseTemplate, "prepared answers with placeholders; holds no customer data")

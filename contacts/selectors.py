@@ -105,6 +105,33 @@ def customers_visible() -> QuerySet[Customer]:
     )
 
 
+def customer_search_q(term: str) -> Q:
+    """Customers matching a search term: a name containing it (trigram index on UPPER(name)), an
+    email address equal to its normalised form, a phone number equal to its E.164 form (the
+    unique indexes of the identifiers). Identifiers match exactly: a part of an address or a
+    number matches half the table and no index helps it."""
+    term = term.strip()
+    condition = Q(name__icontains=term)
+    email = normalise_email_or_blank(term) if "@" in term else ""
+    if email:
+        condition |= Q(Exists(CustomerEmail.all_controllers.filter(customer=OuterRef("pk"), email=email)))
+    phone = normalise_phone_or_blank(term) if sum(ch.isdigit() for ch in term) >= PHONE_MIN_DIGITS else ""
+    if phone:
+        condition |= Q(Exists(CustomerPhone.all_controllers.filter(customer=OuterRef("pk"), phone=phone)))
+    return condition
+
+
+def customer_search(*, term: str = "", exclude: Customer | None = None) -> QuerySet[Customer]:
+    """The customer list: every visible customer newest first, or those matching `term`;
+    `exclude` leaves one out (the customer a duplicate is being merged into)."""
+    customers = customers_visible()
+    if term.strip():
+        customers = customers.filter(customer_search_q(term))
+    if exclude is not None:
+        customers = customers.filter(controller_id=exclude.controller_id).exclude(pk=exclude.pk)
+    return customers
+
+
 def customer_lookup(*, phone: str = "", email: str = "") -> list[Customer]:
     """Customers with this phone or email (normalised, exact), for the call form's look-up."""
     condition = Q()

@@ -14,8 +14,8 @@ from contacts.models import Channel, Contact, Customer, CustomerEmail, CustomerP
 from contacts.selectors import customer_match
 from core.errors import Conflict
 from core.models import Controller
-from core.restriction import restriction_check_unreferenced, restriction_check_writable
 from core.objection import objection_inherited
+from core.restriction import restriction_check_unreferenced, restriction_check_writable
 
 
 @transaction.atomic
@@ -166,6 +166,44 @@ def contact_relink(*, contact: Contact, customer: Customer) -> Contact:
     contact.processing_objected = contact.processing_objected or objection_inherited(customer)
     contact.save(update_fields=["customer", "processing_objected", "updated_at"])
     return contact
+
+
+@transaction.atomic
+def customer_update(*, customer: Customer, name: str, emails: list[str], phones: list[str]) -> dict[str, Any]:
+    """An agent corrects a customer's name and identifiers (given already normalised: lower-cased
+    addresses, E.164 numbers). Identifiers removed stop matching; an identifier another customer
+    of the controller has is refused (Conflict): that is a duplicate to merge, not to steal.
+    Returns what changed, by field, for the audit trail (names of fields, never values)."""
+    taken = (
+        CustomerEmail.all_controllers.filter(controller_id=customer.controller_id, email__in=emails)
+        .exclude(customer=customer)
+        .exists()
+        or CustomerPhone.all_controllers.filter(controller_id=customer.controller_id, phone__in=phones)
+        .exclude(customer=customer)
+        .exists()
+    )
+    if taken:
+        raise Conflict(
+            _("Another customer already has this email address or phone number: merge the two customers instead."),
+            code="identifier_taken",
+        )
+    changed: dict[str, Any] = {}
+    name = name.strip()[:200]
+    if name != customer.name:
+        customer.name = name
+        customer.save(update_fields=["name", "updated_at"])
+        changed["name"] = True
+    for model, field_name, wanted in ((CustomerEmail, "email", emails), (CustomerPhone, "phone", phones)):
+        rows = model.all_controllers.filter(customer=customer)
+        current = set(rows.values_list(field_name, flat=True))
+        removed, added = current - set(wanted), [value for value in dict.fromkeys(wanted) if value not in current]
+        rows.filter(**{f"{field_name}__in": removed}).delete()
+        model.all_controllers.bulk_create(
+            [model(controller_id=customer.controller_id, customer=customer, **{field_name: value}) for value in added]
+        )
+        if removed or added:
+            changed[f"{field_name}s"] = {"added": len(added), "removed": len(removed)}
+    return changed
 
 
 @transaction.atomic

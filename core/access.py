@@ -73,6 +73,7 @@ AREA_MODELS: Mapping[Area, tuple[str, ...]] = {
         "axes",
         "django_celery_beat",
         "contacts.mailbox",
+        "contacts.responsetemplate",
     ),
     Area.INBOUND: ("contacts",),
 }

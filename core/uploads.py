@@ -148,3 +148,53 @@ def require_audio(fileobj: IO[bytes], *, limit: int) -> str:
     if content_type is None:
         raise UnsupportedUpload(_("This is not an audio file in a supported format (WAV, MP3, OGG, FLAC, M4A, WebM)."))
     return content_type
+
+
+# Attachments staff send (replies): documents and images recognised by their first bytes.
+# An office document is a ZIP (OOXML, ODF): its name then says which kind it is.
+_ZIP_DOCUMENTS = {
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ".odt": "application/vnd.oasis.opendocument.text",
+    ".ods": "application/vnd.oasis.opendocument.spreadsheet",
+}
+
+
+def sniff_document_bytes(head: bytes, filename: str = "") -> str | None:
+    """The content type of a PDF, PNG, JPEG, GIF, office document or plain UTF-8 text starting
+    with `head`, or None."""
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    if head.startswith(b"PK\x03\x04"):
+        return _ZIP_DOCUMENTS.get(os.path.splitext(filename.lower())[1])
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        # The head may end inside a multi-byte character: judge the complete ones.
+        try:
+            text = head[:-3].decode("utf-8") if len(head) > 3 else ""
+        except UnicodeDecodeError:
+            return None
+    if text and all(ch.isprintable() or ch in "\r\n\t" for ch in text):
+        return "text/plain"
+    return None
+
+
+def require_document(fileobj: IO[bytes], *, limit: int, filename: str = "") -> str:
+    """Size and format check of a document or image attachment: returns the sniffed content type
+    (store that, not the client's); raises `UploadTooLarge`, `UploadError` (empty) or
+    `UnsupportedUpload`."""
+    check_size(fileobj, limit)
+    content_type = sniff_document_bytes(read_head(fileobj, 512), filename)
+    if content_type is None:
+        raise UnsupportedUpload(
+            _("This file type cannot be attached: send PDF, images (PNG, JPEG, GIF), office documents or plain text.")
+        )
+    return content_type

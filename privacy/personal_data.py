@@ -13,9 +13,13 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core import subject_history
+from core.access import Area
 from core.personal_data import KeepReason, LegalBasis, PersonalDataType, Purpose, Retention, registry
+from core.subject_history import HistoryEntry
 from privacy.models import (
     KINDS_KEEPING_MATCHES,
     OPEN_STATUSES,
@@ -150,3 +154,26 @@ OPEN_PRIVACY_REQUEST = registry.register_keep_reason(
         q=_matched_by_open_request,
     )
 )
+
+
+def _requests_of_subject(*, controller_id: int, emails: list[str], phones: list[str]) -> list[HistoryEntry]:
+    """The customer page's privacy requests (for the DPO): those naming one of the person's
+    addresses or numbers at the controller, by the identifiers stored normalised."""
+    requests = (
+        PrivacyRequest.objects.filter(controller_id=controller_id, identifiers__value__in=[*emails, *phones])
+        .distinct()
+        .order_by("-received_at")[:100]
+    )
+    return [
+        HistoryEntry(
+            at=request.received_at,
+            label=request.get_kind_display(),
+            status=request.get_status_display(),
+            url=reverse("privacy:request_detail", args=[request.pk]),
+            obj=request,
+        )
+        for request in requests
+    ]
+
+
+subject_history.register(_requests_of_subject, area=Area.DATA_PROTECTION)

@@ -346,6 +346,9 @@ EMAIL_TIMEOUT = env_positive_int("EMAIL_TIMEOUT", 30)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Replies to customers: sending attempts (exponential backoff) before a reply stays "failed".
 REPLY_SEND_MAX_ATTEMPTS = env_positive_int("REPLY_SEND_MAX_ATTEMPTS", 8)
+# Attachments of a reply: each file, and all of a reply's files together.
+REPLY_ATTACHMENT_MAX_BYTES = env_positive_int("REPLY_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+REPLY_ATTACHMENTS_TOTAL_MAX_BYTES = env_positive_int("REPLY_ATTACHMENTS_TOTAL_MAX_BYTES", 20 * 1024 * 1024)
 # IMAP polling of the mailboxes (contacts.imap): network timeout, messages taken per poll.
 IMAP_TIMEOUT_SECONDS = env_positive_int("IMAP_TIMEOUT_SECONDS", 60)
 IMAP_POLL_MAX_MESSAGES = env_positive_int("IMAP_POLL_MAX_MESSAGES", 200)

@@ -15,8 +15,8 @@ from contacts.models import Channel, ChatAuthor, ChatMessage, Contact
 from contacts.services import contact_record, customer_match_or_create
 from core.audit import audit_log
 from core.models import AuditAction, AuditPurpose, Controller
-from core.restriction import restriction_check_writable
 from core.personal_identity_code import personal_identity_codes_masked
+from core.restriction import restriction_check_writable
 
 
 @dataclass(frozen=True)

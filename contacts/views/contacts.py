@@ -15,6 +15,7 @@ from contacts.email_html import email_render
 from contacts.forms import CallForm, ContactFilterForm, RelinkForm
 from contacts.models import Channel, Contact, EmailAttachment
 from contacts.views.base import PURPOSE, audit_shown, can_write, list_page
+from contacts.views.replies import reply_retry_url
 from core.access import Action, Area, access_required
 from core.audit import audit_log
 from core.errors import Conflict
@@ -58,6 +59,7 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rendered": rendered,
             "held": selectors.held_ids("contacts.contact", [contact.pk]),
             "relink_form": RelinkForm(),
+            "retry_url": reply_retry_url(request.user, contact) if email and email.send_status else "",
             "can_write": can_write(request),
         },
     )

@@ -80,3 +80,15 @@ def login(page: Page, live_server):  # type: ignore[no-untyped-def]
         return page
 
     return as_user
+
+
+@pytest.fixture
+def eager_locmem(settings):  # type: ignore[no-untyped-def]
+    """Replies are sent in-process (as without a broker) into Django's locmem outbox."""
+    from retta_cs.celery import app
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before

@@ -91,10 +91,19 @@ def test_dpo_places_and_releases_a_subject_hold(page, dpo, isannointi, live_serv
 
 
 def test_handler_takes_a_complaint_from_intake_with_a_new_complainant_to_closed(
-    login, colleague, isannointi, live_server
+    login, colleague, isannointi, live_server, eager_locmem
 ):
-    from contacts.models import CustomerEmail, CustomerPhone
+    from django.core import mail
+
+    from contacts.models import Contact, CustomerEmail, CustomerPhone, ResponseTemplate
     from contacts.services import customer_match_or_create
+
+    ResponseTemplate.objects.create(
+        controller=isannointi,
+        language="fi",
+        name="Valitus käsitelty",
+        body="Hei {customer_name}, valituksenne {ticket_id} on käsitelty. Terveisin {agent_name}",
+    )
 
     known = customer_match_or_create(controller=isannointi, name="Matti Virtanen", phone="050 765 4321")
     page = login("colleague")
@@ -129,6 +138,18 @@ def test_handler_takes_a_complaint_from_intake_with_a_new_complainant_to_closed(
     page.fill("#resolution-form textarea[name=resolution]", "Huoltoyhtiö aurasi pihan, hyvitys seuraavassa laskussa")
     page.click("#resolution-form button[type=submit]")
     page.wait_for_load_state("load")
+    # The answer to the complainant: a response template chosen by keyboard, then sent.
+    page.focus("#macro-input")
+    page.keyboard.type("käsitelty")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("Enter")
+    body = page.input_value("#reply-form textarea[name=body]")
+    assert body.startswith(f"Hei Liisa Korhonen, valituksenne {complaint.pk} on käsitelty.")
+    page.click("#reply-form button[type=submit]")
+    page.wait_for_selector("#timeline .send-status[data-status=sent]")
+    reply = Contact.all_controllers.get(direction="outbound")
+    assert complaint.contacts.filter(pk=reply.pk).exists() and mail.outbox[0].to == ["liisa.korhonen@example.fi"]
     _change_status(page, "resolved")
     _change_status(page, "closed", "Asukas kuitannut")
     assert page.inner_text("#complaint-status") == "Suljettu"

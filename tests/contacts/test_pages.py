@@ -252,12 +252,12 @@ def test_an_agent_merges_and_relinks_on_the_pages(web_as, agent, isannointi, ret
     dup = make_customer(isannointi)
     contact = make_contact(isannointi, customer=dup)
     client = web_as(agent)
-    answer = client.post(f"/contacts/customers/{kept.pk}/merge/", {"duplicate": dup.pk})
+    answer = client.post(f"/contacts/customers/{kept.pk}/merge/", {"duplicate": dup.pk, "confirm": "on"})
     assert answer.status_code == 302
     contact.refresh_from_db()
     assert contact.customer_id == kept.pk and not Customer.all_controllers.filter(pk=dup.pk).exists()
     foreign = make_customer(retta_oy)
-    client.post(f"/contacts/customers/{kept.pk}/merge/", {"duplicate": foreign.pk})
+    client.post(f"/contacts/customers/{kept.pk}/merge/", {"duplicate": foreign.pk, "confirm": "on"})
     assert Customer.all_controllers.filter(pk=foreign.pk).exists()
     other = make_customer(isannointi)
     assert client.post(f"/contacts/{contact.pk}/relink/", {"customer": other.pk}).status_code == 302
