@@ -16,7 +16,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from contacts import selectors, services
+from contacts import selectors, services, tickets
 from contacts.identifiers import (
     normalise_email,
     normalise_email_or_blank,
@@ -377,10 +377,10 @@ class TaskSerializer(serializers.ModelSerializer):
         return attrs
 
     def create(self, validated_data: dict[str, Any]) -> Task:
-        return services.task_create(**validated_data)
+        return tickets.task_create(actor=self.context["request"].user, **validated_data)
 
     def update(self, instance: Task, validated_data: dict[str, Any]) -> Task:
-        return services.task_update(task=instance, changes=validated_data)
+        return tickets.task_update(task=instance, changes=validated_data, actor=self.context["request"].user)
 
 
 class TaskFilter(filters.FilterSet):
@@ -432,7 +432,7 @@ class TaskViewSet(
         )
 
     def _transition(self, request: Any, service: Any, to: str) -> Response:
-        task = service(task=self.get_object())
+        task = service(task=self.get_object(), actor=request.user)
         audit_log(
             actor=request.user,
             action=AuditAction.TRANSITION,
@@ -448,7 +448,7 @@ class TaskViewSet(
     )
     @action(detail=True, methods=["post"])
     def close(self, request: Any, pk: Any = None) -> Response:
-        return self._transition(request, services.task_close, TaskStatus.CLOSED)
+        return self._transition(request, tickets.task_close, TaskStatus.CLOSED)
 
     @extend_schema(
         request=None,
@@ -456,4 +456,4 @@ class TaskViewSet(
     )
     @action(detail=True, methods=["post"])
     def reopen(self, request: Any, pk: Any = None) -> Response:
-        return self._transition(request, services.task_reopen, TaskStatus.OPEN)
+        return self._transition(request, tickets.task_reopen, TaskStatus.OPEN)

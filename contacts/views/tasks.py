@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from contacts import selectors, services
+from contacts import selectors, tickets
 from contacts.forms import TaskAssignForm
 from contacts.models import Task, TaskStatus
 from contacts.views.base import PURPOSE, audit_shown, can_write, list_page
@@ -74,7 +74,7 @@ def task_assign(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose an agent of the task's controller."))
         return redirect("contacts:task_detail", pk=task.pk)
-    task = services.task_assign(task=task, assignee=form.cleaned_data["assignee"])
+    task = tickets.task_assign(task=task, assignee=form.cleaned_data["assignee"], actor=request.user)
     audit_log(
         actor=request.user,
         action=AuditAction.CHANGE,
@@ -89,7 +89,7 @@ def task_assign(request: HttpRequest, pk: int) -> HttpResponse:
 def _task_transition(request: HttpRequest, pk: int, service: Any, to: str, done: str) -> HttpResponse:
     task = get_scoped_or_404(Task, pk=pk)
     try:
-        task = service(task=task)
+        task = service(task=task, actor=request.user)
     except Conflict as conflict:
         messages.error(request, conflict.message)
         return redirect("contacts:task_detail", pk=task.pk)
@@ -101,10 +101,10 @@ def _task_transition(request: HttpRequest, pk: int, service: Any, to: str, done:
 @access_required(Area.CUSTOMER_SERVICE, Action.CHANGE)
 @require_POST
 def task_close(request: HttpRequest, pk: int) -> HttpResponse:
-    return _task_transition(request, pk, services.task_close, TaskStatus.CLOSED, _("The task is closed."))
+    return _task_transition(request, pk, tickets.task_close, TaskStatus.CLOSED, _("The task is closed."))
 
 
 @access_required(Area.CUSTOMER_SERVICE, Action.CHANGE)
 @require_POST
 def task_reopen(request: HttpRequest, pk: int) -> HttpResponse:
-    return _task_transition(request, pk, services.task_reopen, TaskStatus.OPEN, _("The task is open again."))
+    return _task_transition(request, pk, tickets.task_reopen, TaskStatus.OPEN, _("The task is open again."))
