@@ -135,7 +135,9 @@ class Task(ControllerScopedModel):
     title = models.CharField(_("title"), max_length=300)
     status = models.CharField(_("status"), max_length=10, choices=TaskStatus.choices, default=TaskStatus.OPEN)
     state = models.CharField(_("state"), max_length=10, choices=TaskState.choices, default=TaskState.NEW)
-    priority = models.PositiveSmallIntegerField(_("priority"), choices=TaskPriority.choices, default=TaskPriority.NORMAL)
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=TaskPriority.choices, default=TaskPriority.NORMAL
+    )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, blank=True)
     customer = models.ForeignKey(
         Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="tasks", verbose_name=_("customer")

@@ -235,7 +235,9 @@ def inbox_tasks(
         tasks = tasks.filter(priority=priority)
     if controller_id:
         tasks = tasks.filter(controller_id=controller_id)
-    return tasks.select_related("controller", "customer", "assignee").order_by("inbox_rank", "-priority", "due_at", "id")
+    return tasks.select_related("controller", "customer", "assignee").order_by(
+        "inbox_rank", "-priority", "due_at", "id"
+    )
 
 
 def inbox_counts(*, user: Any) -> dict[str, int]:

@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contacts.identifiers import normalise_email_or_blank, normalise_phone_or_blank

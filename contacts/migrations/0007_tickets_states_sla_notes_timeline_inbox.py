@@ -8,194 +8,314 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contacts', '0006_emails_deduplicated_by_message_id_and_bytes'),
-        ('core', '0006_merge_administration_and_platform_audit'),
+        ("contacts", "0006_emails_deduplicated_by_message_id_and_bytes"),
+        ("core", "0006_merge_administration_and_platform_audit"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SavedInboxFilter',
+            name="SavedInboxFilter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(max_length=100, verbose_name='label')),
-                ('query', models.CharField(max_length=500, verbose_name='filter')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("label", models.CharField(max_length=100, verbose_name="label")),
+                ("query", models.CharField(max_length=500, verbose_name="filter")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="created at")),
             ],
             options={
-                'verbose_name': 'saved inbox filter',
-                'verbose_name_plural': 'saved inbox filters',
-                'ordering': ['label'],
+                "verbose_name": "saved inbox filter",
+                "verbose_name_plural": "saved inbox filters",
+                "ordering": ["label"],
             },
         ),
         migrations.CreateModel(
-            name='SlaPolicy',
+            name="SlaPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('email', 'Email'), ('call', 'Call'), ('chat', 'Chat')], max_length=10, verbose_name='channel')),
-                ('first_response_minutes', models.PositiveIntegerField(verbose_name='first response within (minutes)')),
-                ('resolution_minutes', models.PositiveIntegerField(verbose_name='resolution within (minutes)')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("email", "Email"), ("call", "Call"), ("chat", "Chat")],
+                        max_length=10,
+                        verbose_name="channel",
+                    ),
+                ),
+                ("first_response_minutes", models.PositiveIntegerField(verbose_name="first response within (minutes)")),
+                ("resolution_minutes", models.PositiveIntegerField(verbose_name="resolution within (minutes)")),
             ],
             options={
-                'verbose_name': 'service level',
-                'verbose_name_plural': 'service levels',
+                "verbose_name": "service level",
+                "verbose_name_plural": "service levels",
             },
         ),
         migrations.CreateModel(
-            name='TaskEvent',
+            name="TaskEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('created', 'Ticket created'), ('state', 'State changed'), ('assigned', 'Assigned'), ('priority', 'Priority changed'), ('merged', 'Merged')], max_length=10, verbose_name='kind')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='at')),
-                ('from_value', models.CharField(blank=True, max_length=20, verbose_name='from')),
-                ('to_value', models.CharField(blank=True, max_length=20, verbose_name='to')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("created", "Ticket created"),
+                            ("state", "State changed"),
+                            ("assigned", "Assigned"),
+                            ("priority", "Priority changed"),
+                            ("merged", "Merged"),
+                        ],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="at")),
+                ("from_value", models.CharField(blank=True, max_length=20, verbose_name="from")),
+                ("to_value", models.CharField(blank=True, max_length=20, verbose_name="to")),
             ],
             options={
-                'verbose_name': 'ticket event',
-                'verbose_name_plural': 'ticket events',
+                "verbose_name": "ticket event",
+                "verbose_name_plural": "ticket events",
             },
             managers=[
-                ('objects', django.db.models.manager.Manager()),
-                ('all_controllers', django.db.models.manager.Manager()),
+                ("objects", django.db.models.manager.Manager()),
+                ("all_controllers", django.db.models.manager.Manager()),
             ],
         ),
         migrations.CreateModel(
-            name='TaskNote',
+            name="TaskNote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('body', models.TextField(verbose_name='note')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("body", models.TextField(verbose_name="note")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="created at")),
             ],
             options={
-                'verbose_name': 'internal note',
-                'verbose_name_plural': 'internal notes',
+                "verbose_name": "internal note",
+                "verbose_name_plural": "internal notes",
             },
             managers=[
-                ('objects', django.db.models.manager.Manager()),
-                ('all_controllers', django.db.models.manager.Manager()),
+                ("objects", django.db.models.manager.Manager()),
+                ("all_controllers", django.db.models.manager.Manager()),
             ],
         ),
         migrations.AddField(
-            model_name='task',
-            name='channel',
-            field=models.CharField(blank=True, choices=[('email', 'Email'), ('call', 'Call'), ('chat', 'Chat')], max_length=10, verbose_name='channel'),
+            model_name="task",
+            name="channel",
+            field=models.CharField(
+                blank=True,
+                choices=[("email", "Email"), ("call", "Call"), ("chat", "Chat")],
+                max_length=10,
+                verbose_name="channel",
+            ),
         ),
         migrations.AddField(
-            model_name='task',
-            name='first_responded_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='first responded at'),
+            model_name="task",
+            name="first_responded_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="first responded at"),
         ),
         migrations.AddField(
-            model_name='task',
-            name='first_response_due',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='first response due'),
+            model_name="task",
+            name="first_response_due",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="first response due"),
         ),
         migrations.AddField(
-            model_name='task',
-            name='merged_into',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='contacts.task', verbose_name='merged into'),
+            model_name="task",
+            name="merged_into",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="contacts.task",
+                verbose_name="merged into",
+            ),
         ),
         migrations.AddField(
-            model_name='task',
-            name='resolution_due',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='resolution due'),
+            model_name="task",
+            name="resolution_due",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="resolution due"),
         ),
         migrations.AddField(
-            model_name='task',
-            name='state',
-            field=models.CharField(choices=[('new', 'New'), ('open', 'Open'), ('waiting', 'Waiting for customer'), ('solved', 'Solved')], default='new', max_length=10, verbose_name='state'),
+            model_name="task",
+            name="state",
+            field=models.CharField(
+                choices=[("new", "New"), ("open", "Open"), ("waiting", "Waiting for customer"), ("solved", "Solved")],
+                default="new",
+                max_length=10,
+                verbose_name="state",
+            ),
         ),
         migrations.AddField(
-            model_name='task',
-            name='priority',
-            field=models.PositiveSmallIntegerField(choices=[(1, 'Low'), (2, 'Normal'), (3, 'High'), (4, 'Urgent')], default=2, verbose_name='priority'),
+            model_name="task",
+            name="priority",
+            field=models.PositiveSmallIntegerField(
+                choices=[(1, "Low"), (2, "Normal"), (3, "High"), (4, "Urgent")], default=2, verbose_name="priority"
+            ),
         ),
         migrations.AddField(
-            model_name='task',
-            name='due_at',
-            field=models.GeneratedField(db_persist=True, expression=models.Case(models.When(first_responded_at__isnull=True, then=models.F('first_response_due')), default=models.F('resolution_due')), output_field=models.DateTimeField(), verbose_name='due'),
+            model_name="task",
+            name="due_at",
+            field=models.GeneratedField(
+                db_persist=True,
+                expression=models.Case(
+                    models.When(first_responded_at__isnull=True, then=models.F("first_response_due")),
+                    default=models.F("resolution_due"),
+                ),
+                output_field=models.DateTimeField(),
+                verbose_name="due",
+            ),
         ),
         migrations.AddField(
-            model_name='task',
-            name='inbox_rank',
-            field=models.GeneratedField(db_persist=True, expression=models.Case(models.When(models.Q(('channel__in', ['email', 'chat']), ('state', 'new')), then=models.Value(0)), models.When(state='new', then=models.Value(1)), models.When(state='open', then=models.Value(2)), models.When(state='waiting', then=models.Value(3)), default=models.Value(4)), output_field=models.SmallIntegerField(), verbose_name='inbox order'),
+            model_name="task",
+            name="inbox_rank",
+            field=models.GeneratedField(
+                db_persist=True,
+                expression=models.Case(
+                    models.When(models.Q(("channel__in", ["email", "chat"]), ("state", "new")), then=models.Value(0)),
+                    models.When(state="new", then=models.Value(1)),
+                    models.When(state="open", then=models.Value(2)),
+                    models.When(state="waiting", then=models.Value(3)),
+                    default=models.Value(4),
+                ),
+                output_field=models.SmallIntegerField(),
+                verbose_name="inbox order",
+            ),
         ),
         # Tasks closed before tickets had states are solved ones.
         migrations.RunSQL(
             "UPDATE contacts_task SET state = 'solved' WHERE status = 'closed'", reverse_sql=migrations.RunSQL.noop
         ),
         migrations.AddIndex(
-            model_name='task',
-            index=models.Index(condition=models.Q(('status', 'open')), fields=['inbox_rank', '-priority', 'due_at', 'id'], name='contacts_task_inbox_idx'),
+            model_name="task",
+            index=models.Index(
+                condition=models.Q(("status", "open")),
+                fields=["inbox_rank", "-priority", "due_at", "id"],
+                name="contacts_task_inbox_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='task',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('state', 'solved'), ('status', 'closed')), models.Q(('status', 'open'), models.Q(('state', 'solved'), _negated=True)), _connector='OR'), name='contacts_task_state_matches_status'),
+            model_name="task",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("state", "solved"), ("status", "closed")),
+                    models.Q(("status", "open"), models.Q(("state", "solved"), _negated=True)),
+                    _connector="OR",
+                ),
+                name="contacts_task_state_matches_status",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='task',
-            constraint=models.CheckConstraint(condition=models.Q(('merged_into__isnull', True), ('status', 'closed'), _connector='OR'), name='contacts_task_merged_is_closed'),
+            model_name="task",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("merged_into__isnull", True), ("status", "closed"), _connector="OR"),
+                name="contacts_task_merged_is_closed",
+            ),
         ),
         migrations.AddField(
-            model_name='savedinboxfilter',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user'),
+            model_name="savedinboxfilter",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="user",
+            ),
         ),
         migrations.AddField(
-            model_name='slapolicy',
-            name='controller',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.controller', verbose_name='controller'),
+            model_name="slapolicy",
+            name="controller",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="core.controller",
+                verbose_name="controller",
+            ),
         ),
         migrations.AddField(
-            model_name='taskevent',
-            name='actor',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by'),
+            model_name="taskevent",
+            name="actor",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="by",
+            ),
         ),
         migrations.AddField(
-            model_name='taskevent',
-            name='controller',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.controller', verbose_name='controller'),
+            model_name="taskevent",
+            name="controller",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="core.controller",
+                verbose_name="controller",
+            ),
         ),
         migrations.AddField(
-            model_name='taskevent',
-            name='task',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='contacts.task', verbose_name='task'),
+            model_name="taskevent",
+            name="task",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="events",
+                to="contacts.task",
+                verbose_name="task",
+            ),
         ),
         migrations.AddField(
-            model_name='tasknote',
-            name='author',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='author'),
+            model_name="tasknote",
+            name="author",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="author",
+            ),
         ),
         migrations.AddField(
-            model_name='tasknote',
-            name='controller',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.controller', verbose_name='controller'),
+            model_name="tasknote",
+            name="controller",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="core.controller",
+                verbose_name="controller",
+            ),
         ),
         migrations.AddField(
-            model_name='tasknote',
-            name='task',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notes', to='contacts.task', verbose_name='task'),
+            model_name="tasknote",
+            name="task",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="notes",
+                to="contacts.task",
+                verbose_name="task",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='savedinboxfilter',
-            constraint=models.UniqueConstraint(fields=('user', 'label'), name='contacts_savedinboxfilter_unique_label'),
+            model_name="savedinboxfilter",
+            constraint=models.UniqueConstraint(fields=("user", "label"), name="contacts_savedinboxfilter_unique_label"),
         ),
         migrations.AddConstraint(
-            model_name='slapolicy',
-            constraint=models.UniqueConstraint(fields=('controller', 'channel'), name='contacts_slapolicy_one_per_channel'),
+            model_name="slapolicy",
+            constraint=models.UniqueConstraint(
+                fields=("controller", "channel"), name="contacts_slapolicy_one_per_channel"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='slapolicy',
-            constraint=models.CheckConstraint(condition=models.Q(('first_response_minutes__gt', 0), ('resolution_minutes__gte', models.F('first_response_minutes'))), name='contacts_slapolicy_resolution_after_first_response'),
+            model_name="slapolicy",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("first_response_minutes__gt", 0), ("resolution_minutes__gte", models.F("first_response_minutes"))
+                ),
+                name="contacts_slapolicy_resolution_after_first_response",
+            ),
         ),
         migrations.AddIndex(
-            model_name='taskevent',
-            index=models.Index(fields=['task', 'at'], name='contacts_taskevent_task_idx'),
+            model_name="taskevent",
+            index=models.Index(fields=["task", "at"], name="contacts_taskevent_task_idx"),
         ),
         migrations.AddIndex(
-            model_name='tasknote',
-            index=models.Index(fields=['task', 'created_at'], name='contacts_tasknote_task_idx'),
+            model_name="tasknote",
+            index=models.Index(fields=["task", "created_at"], name="contacts_tasknote_task_idx"),
         ),
     ]

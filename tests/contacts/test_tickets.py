@@ -191,7 +191,11 @@ def test_merge_refuses_itself_a_closed_target_and_another_controller(isannointi,
 @pytest.mark.django_db
 def test_ticket_from_a_contact_takes_its_customer_and_channel(isannointi, agent):
     contact = services.contact_record(
-        controller=isannointi, channel=Channel.CHAT, occurred_at=timezone.now(), email="maija@example.fi", subject="Hana"
+        controller=isannointi,
+        channel=Channel.CHAT,
+        occurred_at=timezone.now(),
+        email="maija@example.fi",
+        subject="Hana",
     )
     task = tickets.task_create_from_contact(contact=contact, actor=agent)
     contact.refresh_from_db()
