@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts import selectors
 from contacts.identifiers import normalise_email, normalise_phone
-from contacts.models import Channel, Contact, Customer, Direction, Task
+from contacts.models import Channel, Contact, Customer, Direction, Task, TaskPriority, TaskState
+from contacts.tickets import NOTE_MAX_LENGTH
 from core.access import Action, Area
 from core.filters import MAX_ID
 from core.models import Controller
@@ -115,6 +116,8 @@ class ScopedIdField(forms.IntegerField):
 
     def clean(self, value: Any) -> Any:
         pk = super().clean(value)
+        if pk is None:
+            return None
         found = self.model.objects.filter(pk=pk).first()
         if found is None:
             raise ValidationError(_("No such record."), code="unknown")
@@ -141,4 +144,49 @@ class TaskAssignForm(forms.Form):
 
 
 class TaskCreateForm(forms.Form):
+    """A ticket from scratch: a phone call about something new, a letter, a visit."""
+
     title = forms.CharField(label=_("Title"), max_length=300)
+    channel = forms.ChoiceField(label=_("Channel"), choices=[("", _("No channel")), *Channel.choices], required=False)
+    priority = forms.TypedChoiceField(
+        label=_("Priority"), choices=TaskPriority.choices, coerce=int, initial=TaskPriority.NORMAL
+    )
+    customer = ScopedIdField(Customer, label=_("Customer number"), required=False)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields = {"controller": _controller_field(user), **self.fields}
+        self.fields["title"].widget.attrs["autofocus"] = True
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        customer, controller = cleaned.get("customer"), cleaned.get("controller")
+        if customer is not None and controller is not None and customer.controller_id != controller.pk:
+            self.add_error("customer", _("The customer belongs to another controller."))
+        return cleaned
+
+
+class TaskNoteForm(forms.Form):
+    body = forms.CharField(
+        label=_("Internal note"),
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3, "data-ctrl-enter": "submit"}),
+        help_text=_("Seen by staff only. Ctrl+Enter saves."),
+    )
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"].strip()
+        if not body:
+            raise ValidationError(_("Write the note."), code="required")
+        return body
+
+
+class TaskTriageForm(forms.Form):
+    """State and priority of a ticket, changed together from its page."""
+
+    state = forms.ChoiceField(label=_("State"), choices=TaskState.choices)
+    priority = forms.TypedChoiceField(label=_("Priority"), choices=TaskPriority.choices, coerce=int)
+
+
+class TaskMergeForm(forms.Form):
+    target = ScopedIdField(Task, label=_("Merge into ticket number"))
