@@ -190,3 +190,66 @@ class TaskTriageForm(forms.Form):
 
 class TaskMergeForm(forms.Form):
     target = ScopedIdField(Task, label=_("Merge into ticket number"))
+
+
+class InboxFilterForm(forms.Form):
+    """The inbox's filters; a set of them can be saved under a label (SavedInboxFilter)."""
+
+    show = forms.ChoiceField(
+        label=_("Show"),
+        required=False,
+        choices=[
+            (selectors.InboxShow.QUEUE, _("Unassigned and mine")),
+            (selectors.InboxShow.MINE, _("Mine")),
+            (selectors.InboxShow.UNASSIGNED, _("Unassigned")),
+            (selectors.InboxShow.ALL, _("Everyone's")),
+        ],
+    )
+    state = forms.ChoiceField(
+        label=_("State"),
+        required=False,
+        choices=[("", _("All open states")), *[(s.value, s.label) for s in selectors.INBOX_STATES]],
+    )
+    channel = forms.ChoiceField(label=_("Channel"), required=False, choices=[("", _("All channels")), *Channel.choices])
+    priority = forms.TypedChoiceField(
+        label=_("Priority"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("Any")), *TaskPriority.choices],
+    )
+    controller = forms.ModelChoiceField(
+        label=_("Controller"), queryset=Controller.objects.none(), required=False, empty_label=_("All controllers")
+    )
+    FIELDS = ("show", "state", "channel", "priority", "controller")
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["controller"].queryset = Controller.objects.filter(pk__in=user.controller_ids()).order_by("name")
+
+    def selection(self) -> dict[str, Any]:
+        """The arguments of selectors.inbox_tasks; the default queue when nothing valid is chosen."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        return {
+            "show": data.get("show") or selectors.InboxShow.QUEUE,
+            "state": data.get("state") or "",
+            "channel": data.get("channel") or "",
+            "priority": data.get("priority"),
+            "controller_id": data["controller"].pk if data.get("controller") else None,
+        }
+
+    def query(self) -> str:
+        """The chosen filters as a query string, without blanks: what a saved filter stores."""
+        from urllib.parse import urlencode
+
+        return urlencode([(name, self.data[name]) for name in self.FIELDS if self.data.get(name)])
+
+
+class SavedInboxFilterForm(forms.Form):
+    label = forms.CharField(label=_("Save these filters as"), max_length=100)
+
+    def clean_label(self) -> str:
+        label = self.cleaned_data["label"].strip()
+        if not label:
+            raise ValidationError(_("Give the filter a name."), code="required")
+        return label

@@ -9,7 +9,16 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from contacts.identifiers import normalise_email_or_blank, normalise_phone_or_blank
-from contacts.models import Channel, Contact, Customer, CustomerEmail, CustomerPhone, Direction, Task
+from contacts.models import (
+    Channel,
+    Contact,
+    Customer,
+    CustomerEmail,
+    CustomerPhone,
+    Direction,
+    SavedInboxFilter,
+    Task,
+)
 from contacts.selectors import customer_match
 from contacts.tickets import task_contact_linked
 from core.errors import Conflict
@@ -200,3 +209,17 @@ def customer_merge(*, target: Customer, duplicate: Customer) -> Customer:
         target.save(update_fields=["name", "updated_at"])
     Customer.all_controllers.filter(pk=duplicate.pk).delete()
     return target
+
+
+# -- an agent's saved inbox filters -------------------------------------------------------------
+def saved_inbox_filter_create(*, user: Any, label: str, query: str) -> SavedInboxFilter:
+    """Save the inbox filters under a label; the same label twice is a Conflict."""
+    try:
+        with transaction.atomic():
+            return SavedInboxFilter.objects.create(user=user, label=label.strip()[:100], query=query[:500])
+    except IntegrityError:
+        raise Conflict(_("You already have a filter with this name."), code="label_taken") from None
+
+
+def saved_inbox_filter_delete(*, saved: SavedInboxFilter) -> None:
+    SavedInboxFilter.objects.filter(pk=saved.pk).delete()

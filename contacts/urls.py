@@ -1,11 +1,14 @@
 from django.urls import path
 
-from contacts.views import contacts, customers, replies, tasks
+from contacts.views import contacts, customers, inbox, replies, tasks
 
 app_name = "contacts"
 urlpatterns = [
     path("<int:pk>/reply", replies.contact_reply, name="contact_reply"),
     path("", contacts.contact_list, name="contact_list"),
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/filters/", inbox.inbox_filter_save, name="inbox_filter_save"),
+    path("inbox/filters/<int:pk>/delete/", inbox.inbox_filter_delete, name="inbox_filter_delete"),
     path("<int:pk>/", contacts.contact_detail, name="contact_detail"),
     path("<int:pk>/relink/", contacts.contact_relink, name="contact_relink"),
     path("attachments/<int:pk>/", contacts.attachment_download, name="attachment_download"),
