@@ -170,7 +170,7 @@ class TaskNoteForm(forms.Form):
     body = forms.CharField(
         label=_("Internal note"),
         max_length=NOTE_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 3, "data-ctrl-enter": "submit"}),
+        widget=forms.Textarea(attrs={"rows": 3, "data-shortcut": "n", "aria-keyshortcuts": "n"}),
         help_text=_("Seen by staff only. Ctrl+Enter saves."),
     )
 
