@@ -39,13 +39,12 @@ class CallForm(forms.Form):
     direction = forms.ChoiceField(label=_("Direction"), choices=Direction.choices, initial=Direction.INBOUND)
     subject = forms.CharField(label=_("Subject"), max_length=500, required=False)
     body = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
-    task = forms.ModelChoiceField(label=_("Task"), queryset=Task.all_controllers.none(), required=False)
+    # A number, not a list: a select of every open ticket would be 100,000 options.
+    task = forms.IntegerField(label=_("Ticket number"), required=False, min_value=1, max_value=MAX_ID)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields = {"controller": _controller_field(user), **self.fields}
-        self.fields["task"].queryset = selectors.tasks_open()
-        self.fields["task"].empty_label = _("No task")
         self.fields["phone"].widget.attrs.update({"autofocus": True, "autocomplete": "off", "inputmode": "tel"})
 
     def clean_phone(self) -> str:
@@ -57,6 +56,15 @@ class CallForm(forms.Form):
         value = self.cleaned_data["email"]
         normalise_email(value)
         return value.strip()
+
+    def clean_task(self) -> Task | None:
+        number = self.cleaned_data["task"]
+        if number is None:
+            return None
+        task = selectors.tasks_open().filter(pk=number).first()
+        if task is None:
+            raise ValidationError(_("No open ticket has this number."), code="unknown")
+        return task
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
