@@ -1,5 +1,6 @@
 """The administrator's part of the contacts app: the customer-service mailboxes (configuration,
-no personal data). Contacts, customers and tasks are worked in the agent pages, not here."""
+no personal data) and the service levels of tickets. Contacts, customers and tasks are worked in
+the agent pages, not here."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from contacts.models import Mailbox
+from contacts.models import Mailbox, SlaPolicy
 
 
 class MailboxForm(forms.ModelForm):
@@ -57,3 +58,12 @@ class MailboxAdmin(admin.ModelAdmin):
     list_filter = ["controller", "imap_enabled"]
     search_fields = ["address"]
     readonly_fields = ["last_polled_at", "last_poll_error"]
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    """Service levels: how soon a ticket of a channel is answered and solved, per controller. A
+    ticket takes its due times when it is opened, so a change applies to new tickets."""
+
+    list_display = ["controller", "channel", "first_response_minutes", "resolution_minutes"]
+    list_filter = ["controller", "channel"]
