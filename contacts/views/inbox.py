@@ -15,13 +15,27 @@ from django.views.decorators.http import require_GET, require_POST
 
 from contacts import selectors, services
 from contacts.forms import CallForm, InboxFilterForm, SavedInboxFilterForm
-from contacts.models import SavedInboxFilter
+from contacts.models import Channel, SavedInboxFilter, Task, TaskPriority, TaskState
 from contacts.views.base import audit_shown, can_write, list_page
 from core.access import Area, access_required
 from core.errors import Conflict
 
 # Seconds between the page's refreshes of its rows.
 INBOX_POLL_SECONDS = 20
+
+
+def _labels_set(rows: list[Task]) -> None:
+    # The labels translated once per page, not per cell (get_FOO_display rebuilds its choices
+    # on every call: a third of the page's rendering at 50 rows).
+    labels = {
+        "state": {key: str(label) for key, label in TaskState.choices},
+        "channel": {key: str(label) for key, label in Channel.choices},
+        "priority": {key: str(label) for key, label in TaskPriority.choices},
+    }
+    for task in rows:
+        task.state_label = labels["state"].get(task.state, task.state)
+        task.channel_label = labels["channel"].get(task.channel, "")
+        task.priority_label = labels["priority"].get(task.priority, "")
 
 
 @access_required(Area.CUSTOMER_SERVICE)
@@ -31,6 +45,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     tasks = selectors.inbox_tasks(user=request.user, **form.selection())
     page = list_page(request, tasks)
     audit_shown(request, page.rows)
+    _labels_set(page.rows)
     context = {
         "form": form,
         "page": page,
