@@ -1,5 +1,6 @@
-"""The administrator's part of the contacts app: the customer-service mailboxes and the response
-templates (configuration, no personal data). Contacts, customers and tasks are worked in the agent pages, not here."""
+"""The administrator's part of the contacts app: the customer-service mailboxes, the response
+templates and the service levels of tickets (configuration, no personal data). Contacts, customers
+and tasks are worked in the agent pages, not here."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from contacts.models import Mailbox, ResponseTemplate
+from contacts.models import Mailbox, ResponseTemplate, SlaPolicy
 from core.admin import AdministrationAdmin, administered_controller_ids
 from core.forms import RefusesPersonalIdentityCodes
 from core.models import Controller
@@ -82,3 +83,12 @@ class ResponseTemplateAdmin(AdministrationAdmin):
             ids = administered_controller_ids(request)
             kwargs["queryset"] = Controller.objects.all() if ids is None else Controller.objects.filter(pk__in=ids)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    """Service levels: how soon a ticket of a channel is answered and solved, per controller. A
+    ticket takes its due times when it is opened, so a change applies to new tickets."""
+
+    list_display = ["controller", "channel", "first_response_minutes", "resolution_minutes"]
+    list_filter = ["controller", "channel"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,14 +17,25 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from contacts import selectors, services
+from contacts import selectors, services, tickets
 from contacts.identifiers import (
     normalise_email,
     normalise_email_or_blank,
     normalise_phone,
     normalise_phone_or_blank,
 )
-from contacts.models import Channel, Contact, Customer, CustomerEmail, CustomerPhone, Task, TaskStatus
+from contacts.models import (
+    Channel,
+    Contact,
+    Customer,
+    CustomerEmail,
+    CustomerPhone,
+    Task,
+    TaskNote,
+    TaskPriority,
+    TaskState,
+    TaskStatus,
+)
 from core.access import NOT_ASSIGNABLE, Action, Area, AreaPermission
 from core.api import (
     AuditedListMixin,
@@ -32,7 +44,7 @@ from core.api import (
     StaffField,
     UserControllerField,
 )
-from core.audit import audit_log
+from core.audit import audit_log, audit_log_page
 from core.filters import MAX_ID, IdFilter, UtcIsoDateTimeFilter
 from core.models import AuditAction, AuditPurpose, Controller
 from core.pagination import BigListPagination
@@ -365,15 +377,69 @@ class CustomerViewSet(
 
 
 # -- tasks ---------------------------------------------------------------------------------------
+PRIORITY_NAMES = {
+    TaskPriority.LOW: "low",
+    TaskPriority.NORMAL: "normal",
+    TaskPriority.HIGH: "high",
+    TaskPriority.URGENT: "urgent",
+}
+PRIORITY_OF_NAME = {name: value for value, name in PRIORITY_NAMES.items()}
+
+
+class PriorityField(serializers.ChoiceField):
+    """A ticket's priority by name (`low`, `normal`, `high`, `urgent`); stored as a number so the
+    inbox can sort by it."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=list(PRIORITY_OF_NAME), **kwargs)
+
+    def to_internal_value(self, data: Any) -> int:
+        return PRIORITY_OF_NAME[super().to_internal_value(data)]
+
+    def to_representation(self, value: Any) -> str:
+        return PRIORITY_NAMES[TaskPriority(value)]
+
+
 class TaskSerializer(serializers.ModelSerializer):
     controller = UserControllerField(required=False)
     customer = ScopedPrimaryKeyField(Customer, required=False, allow_null=True)
     assignee = StaffField(Area.CUSTOMER_SERVICE, Action.CHANGE, required=False, allow_null=True)
+    priority = PriorityField(required=False)
+    state = serializers.ChoiceField(
+        choices=TaskState.choices,
+        required=False,
+        help_text=_("new, open, waiting (for the customer) or solved; solved is status closed."),
+    )
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False, allow_blank=True)
+    merged_into = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = Task
-        fields = ["id", "controller", "title", "status", "customer", "assignee", "created_at", "closed_at"]
-        read_only_fields = ["status", "created_at", "closed_at"]
+        fields = [
+            "id",
+            "controller",
+            "title",
+            "status",
+            "state",
+            "priority",
+            "channel",
+            "customer",
+            "assignee",
+            "created_at",
+            "closed_at",
+            "first_response_due",
+            "resolution_due",
+            "first_responded_at",
+            "merged_into",
+        ]
+        read_only_fields = [
+            "status",
+            "created_at",
+            "closed_at",
+            "first_response_due",
+            "resolution_due",
+            "first_responded_at",
+        ]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if self.instance is None:
@@ -383,6 +449,9 @@ class TaskSerializer(serializers.ModelSerializer):
             if "controller" in attrs and attrs["controller"].pk != self.instance.controller_id:
                 raise serializers.ValidationError({"controller": [_("A task cannot move to another controller.")]})
             attrs.pop("controller", None)
+            if "channel" in attrs and attrs["channel"] != self.instance.channel:
+                raise serializers.ValidationError({"channel": [_("The channel of a ticket cannot change.")]})
+            attrs.pop("channel", None)
             controller = self.instance.controller
         _same_controller(attrs, controller, "customer")
         assignee = attrs.get("assignee")
@@ -391,21 +460,54 @@ class TaskSerializer(serializers.ModelSerializer):
         return attrs
 
     def create(self, validated_data: dict[str, Any]) -> Task:
-        return services.task_create(**validated_data)
+        state = validated_data.pop("state", None)
+        actor = self.context["request"].user
+        with transaction.atomic():
+            task = tickets.task_create(actor=actor, **validated_data)
+            if state and state != task.state:
+                task = tickets.task_state_set(task=task, state=state, actor=actor)
+        return task
 
     def update(self, instance: Task, validated_data: dict[str, Any]) -> Task:
-        return services.task_update(task=instance, changes=validated_data)
+        state = validated_data.pop("state", None)
+        actor = self.context["request"].user
+        with transaction.atomic():
+            task = tickets.task_update(task=instance, changes=validated_data, actor=actor)
+            if state:
+                task = tickets.task_state_set(task=task, state=state, actor=actor)
+        return task
+
+
+class TaskNoteSerializer(serializers.ModelSerializer):
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    body = serializers.CharField(max_length=tickets.NOTE_MAX_LENGTH)
+
+    class Meta:
+        model = TaskNote
+        fields = ["id", "task", "author", "body", "created_at"]
+        read_only_fields = ["task", "created_at"]
+
+    def validate_body(self, value: str) -> str:
+        if not value.strip():
+            raise serializers.ValidationError(_("Write the note."))
+        return value.strip()
+
+
+class TaskMergeSerializer(serializers.Serializer):
+    target = ScopedPrimaryKeyField(Task, help_text=_("The ticket this one is folded into; it must be open."))
 
 
 class TaskFilter(filters.FilterSet):
     controller = filters.CharFilter(field_name="controller__slug")
     status = filters.ChoiceFilter(choices=TaskStatus.choices)
+    state = filters.ChoiceFilter(choices=TaskState.choices)
+    channel = filters.ChoiceFilter(choices=Channel.choices)
     assignee = filters.CharFilter(field_name="assignee__username")
     customer = IdFilter(field_name="customer_id")
 
     class Meta:
         model = Task
-        fields = ["controller", "status", "assignee", "customer"]
+        fields = ["controller", "status", "state", "channel", "assignee", "customer"]
 
 
 @extend_schema(tags=["contacts"])
@@ -446,7 +548,7 @@ class TaskViewSet(
         )
 
     def _transition(self, request: Any, service: Any, to: str) -> Response:
-        task = service(task=self.get_object())
+        task = service(task=self.get_object(), actor=request.user)
         audit_log(
             actor=request.user,
             action=AuditAction.TRANSITION,
@@ -462,7 +564,7 @@ class TaskViewSet(
     )
     @action(detail=True, methods=["post"])
     def close(self, request: Any, pk: Any = None) -> Response:
-        return self._transition(request, services.task_close, TaskStatus.CLOSED)
+        return self._transition(request, tickets.task_close, TaskStatus.CLOSED)
 
     @extend_schema(
         request=None,
@@ -470,4 +572,53 @@ class TaskViewSet(
     )
     @action(detail=True, methods=["post"])
     def reopen(self, request: Any, pk: Any = None) -> Response:
-        return self._transition(request, services.task_reopen, TaskStatus.OPEN)
+        return self._transition(request, tickets.task_reopen, TaskStatus.OPEN)
+
+    @extend_schema(
+        request=TaskMergeSerializer,
+        responses={200: TaskSerializer, 409: inline_serializer("MergeConflict", {"detail": serializers.CharField()})},
+    )
+    @action(detail=True, methods=["post"])
+    def merge(self, request: Any, pk: Any = None) -> Response:
+        """Fold this ticket into `target` (same controller, open): its contacts, notes and timeline
+        move there and this one is solved. Answers with the target."""
+        source = self.get_object()
+        serializer = TaskMergeSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        target = serializer.validated_data["target"]
+        if target.controller_id != source.controller_id:
+            raise serializers.ValidationError({"target": [_("It belongs to another controller.")]})
+        tickets.task_merge(source=source, target=target, actor=request.user)
+        audit_log(
+            actor=request.user,
+            action=AuditAction.MERGE,
+            purpose=AuditPurpose.CUSTOMER_SERVICE,
+            obj=target,
+            details={"merged": source.pk},
+        )
+        return Response(self.get_serializer(selectors.tasks_visible().get(pk=target.pk)).data)
+
+    @extend_schema(methods=["get"], request=None, responses=TaskNoteSerializer(many=True))
+    @extend_schema(methods=["post"], request=TaskNoteSerializer, responses={201: TaskNoteSerializer})
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filterset_class=None)
+    def notes(self, request: Any, pk: Any = None) -> Response:
+        """The ticket's internal notes (staff only), oldest first; POST `{body}` adds one."""
+        task = self.get_object()
+        if request.method == "POST":
+            serializer = TaskNoteSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            note = tickets.task_note_add(task=task, author=request.user, body=serializer.validated_data["body"])
+            audit_log(
+                actor=request.user,
+                action=AuditAction.CREATE,
+                purpose=AuditPurpose.CUSTOMER_SERVICE,
+                obj=note,
+                details={"task": task.pk},
+            )
+            return Response(TaskNoteSerializer(note).data, status=201)
+        notes = list(TaskNote.objects.filter(task=task).select_related("author").order_by("created_at", "pk")[:500])
+        if notes:
+            audit_log_page(
+                actor=request.user, action=AuditAction.VIEW, purpose=AuditPurpose.CUSTOMER_SERVICE, objects=notes
+            )
+        return Response(TaskNoteSerializer(notes, many=True).data)

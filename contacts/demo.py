@@ -14,7 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from contacts.models import Channel, ChatMessage, Contact, Direction, EmailMessage
-from contacts.services import contact_record, task_close, task_create
+from contacts.services import contact_record
+from contacts.tickets import task_close, task_create
 from core.models import Controller
 
 HOSTILE_HTML = """<html><head><script>alert('demo')</script></head>

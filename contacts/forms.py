@@ -15,7 +15,8 @@ from django.utils.translation import pgettext_lazy
 
 from contacts import selectors
 from contacts.identifiers import normalise_email, normalise_phone
-from contacts.models import Channel, Contact, Customer, Direction, Task
+from contacts.models import Channel, Contact, Customer, Direction, Task, TaskPriority, TaskState
+from contacts.tickets import NOTE_MAX_LENGTH
 from core.access import Action, Area
 from core.filters import MAX_ID
 from core.forms import RefusesPersonalIdentityCodes
@@ -42,13 +43,12 @@ class CallForm(RefusesPersonalIdentityCodes, forms.Form):
         label=pgettext_lazy("topic of a message or complaint", "Subject"), max_length=500, required=False
     )
     body = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
-    task = forms.ModelChoiceField(label=_("Task"), queryset=Task.all_controllers.none(), required=False)
+    # A number, not a list: a select of every open ticket would be 100,000 options.
+    task = forms.IntegerField(label=_("Ticket number"), required=False, min_value=1, max_value=MAX_ID)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields = {"controller": _controller_field(user), **self.fields}
-        self.fields["task"].queryset = selectors.tasks_open()
-        self.fields["task"].empty_label = _("No task")
         self.fields["phone"].widget.attrs.update({"autofocus": True, "autocomplete": "off", "inputmode": "tel"})
 
     def clean_phone(self) -> str:
@@ -60,6 +60,15 @@ class CallForm(RefusesPersonalIdentityCodes, forms.Form):
         value = self.cleaned_data["email"]
         normalise_email(value)
         return value.strip()
+
+    def clean_task(self) -> Task | None:
+        number = self.cleaned_data["task"]
+        if number is None:
+            return None
+        task = selectors.tasks_open().filter(pk=number).first()
+        if task is None:
+            raise ValidationError(_("No open ticket has this number."), code="unknown")
+        return task
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -123,6 +132,8 @@ class ScopedIdField(forms.IntegerField):
 
     def clean(self, value: Any) -> Any:
         pk = super().clean(value)
+        if pk is None:
+            return None
         found = self.model.objects.filter(pk=pk).first()
         if found is None:
             raise ValidationError(_("No such record."), code="unknown")
@@ -215,7 +226,115 @@ class TaskAssignForm(RefusesPersonalIdentityCodes, forms.Form):
 
 
 class TaskCreateForm(RefusesPersonalIdentityCodes, forms.Form):
+    """A ticket from scratch: a phone call about something new, a letter, a visit."""
+
     title = forms.CharField(label=_("Title"), max_length=300)
+    channel = forms.ChoiceField(label=_("Channel"), choices=[("", _("No channel")), *Channel.choices], required=False)
+    priority = forms.TypedChoiceField(
+        label=_("Priority"), choices=TaskPriority.choices, coerce=int, initial=TaskPriority.NORMAL
+    )
+    customer = ScopedIdField(Customer, label=_("Customer number"), required=False)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields = {"controller": _controller_field(user), **self.fields}
+        self.fields["title"].widget.attrs["autofocus"] = True
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        customer, controller = cleaned.get("customer"), cleaned.get("controller")
+        if customer is not None and controller is not None and customer.controller_id != controller.pk:
+            self.add_error("customer", _("The customer belongs to another controller."))
+        return cleaned
+
+
+class TaskNoteForm(RefusesPersonalIdentityCodes, forms.Form):
+    body = forms.CharField(
+        label=_("Internal note"),
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3, "data-shortcut": "n", "aria-keyshortcuts": "n"}),
+        help_text=_("Seen by staff only. Ctrl+Enter saves."),
+    )
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"].strip()
+        if not body:
+            raise ValidationError(_("Write the note."), code="required")
+        return body
+
+
+class TaskTriageForm(RefusesPersonalIdentityCodes, forms.Form):
+    """State and priority of a ticket, changed together from its page."""
+
+    state = forms.ChoiceField(label=_("State"), choices=TaskState.choices)
+    priority = forms.TypedChoiceField(label=_("Priority"), choices=TaskPriority.choices, coerce=int)
+
+
+class TaskMergeForm(RefusesPersonalIdentityCodes, forms.Form):
+    target = ScopedIdField(Task, label=_("Merge into ticket number"))
+
+
+class InboxFilterForm(RefusesPersonalIdentityCodes, forms.Form):
+    """The inbox's filters; a set of them can be saved under a label (SavedInboxFilter)."""
+
+    show = forms.ChoiceField(
+        label=_("Show"),
+        required=False,
+        choices=[
+            (selectors.InboxShow.QUEUE, _("Unassigned and mine")),
+            (selectors.InboxShow.MINE, _("Mine")),
+            (selectors.InboxShow.UNASSIGNED, _("Unassigned")),
+            (selectors.InboxShow.ALL, _("Everyone's")),
+        ],
+    )
+    state = forms.ChoiceField(
+        label=_("State"),
+        required=False,
+        choices=[("", _("All open states")), *[(s.value, s.label) for s in selectors.INBOX_STATES]],
+    )
+    channel = forms.ChoiceField(label=_("Channel"), required=False, choices=[("", _("All channels")), *Channel.choices])
+    priority = forms.TypedChoiceField(
+        label=_("Priority"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("Any")), *TaskPriority.choices],
+    )
+    controller = forms.ModelChoiceField(
+        label=_("Controller"), queryset=Controller.objects.none(), required=False, empty_label=_("All controllers")
+    )
+    FIELDS = ("show", "state", "channel", "priority", "controller")
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["controller"].queryset = Controller.objects.filter(pk__in=user.controller_ids()).order_by("name")
+
+    def selection(self) -> dict[str, Any]:
+        """The arguments of selectors.inbox_tasks; the default queue when nothing valid is chosen."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        return {
+            "show": data.get("show") or selectors.InboxShow.QUEUE,
+            "state": data.get("state") or "",
+            "channel": data.get("channel") or "",
+            "priority": data.get("priority"),
+            "controller_id": data["controller"].pk if data.get("controller") else None,
+        }
+
+    def query(self) -> str:
+        """The chosen filters as a query string, without blanks: what a saved filter stores."""
+        from urllib.parse import urlencode
+
+        return urlencode([(name, self.data[name]) for name in self.FIELDS if self.data.get(name)])
+
+
+class SavedInboxFilterForm(RefusesPersonalIdentityCodes, forms.Form):
+    label = forms.CharField(label=_("Save these filters as"), max_length=100)
+
+    def clean_label(self) -> str:
+        label = self.cleaned_data["label"].strip()
+        if not label:
+            raise ValidationError(_("Give the filter a name."), code="required")
+        return label
 
 
 class QualitySampleForm(RefusesPersonalIdentityCodes, forms.Form):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -81,8 +81,67 @@ class CustomerPhone(ControllerScopedModel):
 
 
 class TaskStatus(models.TextChoices):
+    """What the retention rule reads (P7): an open task keeps its contacts."""
+
     OPEN = "open", _("Open")
     CLOSED = "closed", _("Closed")
+
+
+class TaskState(models.TextChoices):
+    """Where a ticket is in its work. Every state but `solved` is status `open`
+    (contacts.tickets.TASK_STATUS_OF_STATE; the constraint contacts_task_state_matches_status)."""
+
+    NEW = "new", pgettext_lazy("ticket state", "New")
+    OPEN = "open", pgettext_lazy("ticket state", "Open")
+    WAITING = "waiting", _("Waiting for customer")
+    SOLVED = "solved", _("Solved")
+
+
+class TaskPriority(models.IntegerChoices):
+    LOW = 1, _("Low")
+    NORMAL = 2, _("Normal")
+    HIGH = 3, _("High")
+    URGENT = 4, _("Urgent")
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    CALL = "call", _("Call")
+    CHAT = "chat", _("Chat")
+
+
+class Direction(models.TextChoices):
+    INBOUND = "inbound", _("Inbound")
+    OUTBOUND = "outbound", _("Outbound")
+
+
+class SlaPolicy(models.Model):
+    """How soon a ticket of a channel gets its first response and its resolution, per controller.
+
+    Configuration set by administrators, not personal data. A ticket takes its due times from the
+    policy of its controller and channel when it is opened (contacts.tickets.task_due_times).
+    """
+
+    controller = models.ForeignKey(
+        "core.Controller", on_delete=models.PROTECT, related_name="+", verbose_name=_("controller")
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    first_response_minutes = models.PositiveIntegerField(_("first response within (minutes)"))
+    resolution_minutes = models.PositiveIntegerField(_("resolution within (minutes)"))
+
+    class Meta:
+        verbose_name = _("service level")
+        verbose_name_plural = _("service levels")
+        constraints = [
+            models.UniqueConstraint(fields=["controller", "channel"], name="contacts_slapolicy_one_per_channel"),
+            models.CheckConstraint(
+                condition=Q(first_response_minutes__gt=0, resolution_minutes__gte=F("first_response_minutes")),
+                name="contacts_slapolicy_resolution_after_first_response",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.controller} · {self.get_channel_display()}"
 
 
 class Task(ControllerScopedModel):
@@ -90,6 +149,11 @@ class Task(ControllerScopedModel):
 
     title = models.CharField(_("title"), max_length=300)
     status = models.CharField(_("status"), max_length=10, choices=TaskStatus.choices, default=TaskStatus.OPEN)
+    state = models.CharField(_("state"), max_length=10, choices=TaskState.choices, default=TaskState.NEW)
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=TaskPriority.choices, default=TaskPriority.NORMAL
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, blank=True)
     customer = models.ForeignKey(
         Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="tasks", verbose_name=_("customer")
     )
@@ -103,6 +167,36 @@ class Task(ControllerScopedModel):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True)
+    resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    first_responded_at = models.DateTimeField(_("first responded at"), null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("merged into")
+    )
+    # The inbox order, kept by the database itself so that no write can forget it: new email and
+    # chat first, then other new tickets, then open, then waiting for the customer.
+    inbox_rank = models.GeneratedField(
+        expression=Case(
+            When(Q(state=TaskState.NEW, channel__in=[Channel.EMAIL, Channel.CHAT]), then=Value(0)),
+            When(state=TaskState.NEW, then=Value(1)),
+            When(state=TaskState.OPEN, then=Value(2)),
+            When(state=TaskState.WAITING, then=Value(3)),
+            default=Value(4),
+        ),
+        output_field=models.SmallIntegerField(),
+        db_persist=True,
+        verbose_name=_("inbox order"),
+    )
+    # The next deadline: the first response until there is one, then the resolution.
+    due_at = models.GeneratedField(
+        expression=Case(
+            When(first_responded_at__isnull=True, then=F("first_response_due")),
+            default=F("resolution_due"),
+        ),
+        output_field=models.DateTimeField(),
+        db_persist=True,
+        verbose_name=_("due"),
+    )
 
     class Meta:
         verbose_name = _("task")
@@ -113,25 +207,116 @@ class Task(ControllerScopedModel):
                 | Q(status=TaskStatus.CLOSED, closed_at__isnull=False),
                 name="contacts_task_closed_at_iff_closed",
             ),
+            models.CheckConstraint(
+                condition=Q(status=TaskStatus.CLOSED, state=TaskState.SOLVED)
+                | (Q(status=TaskStatus.OPEN) & ~Q(state=TaskState.SOLVED)),
+                name="contacts_task_state_matches_status",
+            ),
+            models.CheckConstraint(
+                condition=Q(merged_into__isnull=True) | Q(status=TaskStatus.CLOSED),
+                name="contacts_task_merged_is_closed",
+            ),
         ]
         indexes = [
             # "My open tasks" and the purge's open-task check.
             models.Index(fields=["controller", "status", "assignee"], name="contacts_task_status_idx"),
+            # The inbox (contacts.selectors.inbox_tasks): open tickets in inbox order, walked in
+            # index order and filtered by controller and assignee until a page is full.
+            models.Index(
+                fields=["inbox_rank", "-priority", "due_at", "id"],
+                condition=Q(status=TaskStatus.OPEN),
+                name="contacts_task_inbox_idx",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
 
 
-class Channel(models.TextChoices):
-    EMAIL = "email", _("Email")
-    CALL = "call", _("Call")
-    CHAT = "chat", _("Chat")
+class TaskNote(ControllerScopedModel):
+    """An internal note on a ticket: staff only, never sent to the customer."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="notes", verbose_name=_("task"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("author")
+    )
+    body = models.TextField(_("note"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("internal note")
+        verbose_name_plural = _("internal notes")
+        indexes = [
+            # The ticket page's notes, in order.
+            models.Index(fields=["task", "created_at"], name="contacts_tasknote_task_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"note {self.pk}"
 
 
-class Direction(models.TextChoices):
-    INBOUND = "inbound", _("Inbound")
-    OUTBOUND = "outbound", _("Outbound")
+class TaskEventKind(models.TextChoices):
+    CREATED = "created", _("Ticket created")
+    STATE = "state", _("State changed")
+    ASSIGNED = "assigned", _("Assigned")
+    PRIORITY = "priority", _("Priority changed")
+    MERGED = "merged", _("Merged")
+
+
+class TaskEvent(ControllerScopedModel):
+    """A change in a ticket's life: created, its state, assignee or priority changed, merged.
+
+    The timeline shows these with the ticket's contacts and notes (contacts.selectors.task_timeline).
+    Values are codes and ids only (a state, a priority, a user id, a ticket number), never what a
+    customer said.
+    """
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="events", verbose_name=_("task"))
+    kind = models.CharField(_("kind"), max_length=10, choices=TaskEventKind.choices)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    from_value = models.CharField(_("from"), max_length=20, blank=True)
+    to_value = models.CharField(_("to"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
+        indexes = [
+            # The ticket page's timeline, in order.
+            models.Index(fields=["task", "at"], name="contacts_taskevent_task_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class SavedInboxFilter(models.Model):
+    """A filter of the inbox an agent saved under a label: theirs only."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    label = models.CharField(_("label"), max_length=100)
+    query = models.CharField(_("filter"), max_length=500)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("saved inbox filter")
+        verbose_name_plural = _("saved inbox filters")
+        ordering = ["label"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "label"], name="contacts_savedinboxfilter_unique_label"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
 
 
 class Contact(ControllerScopedModel):

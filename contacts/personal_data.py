@@ -27,7 +27,11 @@ from contacts.models import (
     EmailMessage,
     Mailbox,
     ResponseTemplate,
+    SavedInboxFilter,
+    SlaPolicy,
     Task,
+    TaskEvent,
+    TaskNote,
     TaskStatus,
 )
 from core.personal_data import (
@@ -227,6 +231,34 @@ class TaskData(PersonalDataType):
 
 
 @registry.register
+class TaskNoteData(PersonalDataType):
+    """Internal notes may say anything about the customer; they live and die with their ticket."""
+
+    model = TaskNote
+    verbose_name = _("Internal notes on tasks")
+    categories = (_("internal notes"),)
+    purposes = (Purpose.HANDLE_SERVICE,)
+    legal_bases = (LegalBasis.CONTRACT,)
+    parent = "contacts.task"
+    parent_path = "task"
+    export_fields = ("body", "created_at")
+
+
+@registry.register
+class TaskEventData(PersonalDataType):
+    """The timeline of a ticket (state, assignee, priority, merges): codes only, kept with it."""
+
+    model = TaskEvent
+    verbose_name = _("Task timeline")
+    categories = (_("task history"),)
+    purposes = (Purpose.HANDLE_SERVICE,)
+    legal_bases = (LegalBasis.CONTRACT,)
+    parent = "contacts.task"
+    parent_path = "task"
+    export_fields = ("kind", "at", "from_value", "to_value")
+
+
+@registry.register
 class CustomerData(PersonalDataType):
     """A customer with no contacts, tasks or complaints left is deleted (retention table)."""
 
@@ -303,3 +335,5 @@ class CustomerPhoneData(PersonalDataType):
 # settings, no data of any customer.
 registry.exempt(Mailbox, "customer-service mailbox configuration; holds no customer data")
 registry.exempt(ResponseTemplate, "prepared answers with placeholders; holds no customer data")
+registry.exempt(SlaPolicy, "service levels per controller and channel; configuration, no customer data")
+registry.exempt(SavedInboxFilter, "an agent's saved inbox filter; no customer data")

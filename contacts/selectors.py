@@ -10,13 +10,27 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from contacts.identifiers import normalise_email_or_blank, normalise_phone_or_blank
-from contacts.models import CallRecording, Contact, Customer, CustomerEmail, CustomerPhone, Task, TaskStatus
+from contacts.models import (
+    CallRecording,
+    Channel,
+    Contact,
+    Customer,
+    CustomerEmail,
+    CustomerPhone,
+    SavedInboxFilter,
+    Task,
+    TaskEvent,
+    TaskNote,
+    TaskState,
+    TaskStatus,
+)
 from core.objection import for_legitimate_interest
 from core.personal_data import registry
 from core.scoping import get_scoped_or_404
@@ -201,3 +215,95 @@ def quality_sample(*, now: dt.datetime, days: int, size: int, controller: Any = 
     if controller is not None:
         contacts = contacts.filter(controller=controller)
     return list(contacts.select_related("controller", "task", "customer", "agent").order_by("?")[:size])
+
+
+# -- tickets: the timeline of one, and the inbox ------------------------------------------------
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line of a ticket's timeline: a contact, an internal note or an event."""
+
+    at: dt.datetime
+    kind: str  # "contact", "note", or a TaskEventKind
+    row: Any
+
+
+def task_timeline(*, task: Task, user: Any, limit: int = 500) -> list[TimelineEntry]:
+    """Everything that happened in a ticket, oldest first: its contacts, notes and events, each
+    in one query."""
+    contacts = contacts_visible(user=user).filter(task=task).select_related("agent", "email_message")[:limit]
+    notes = TaskNote.objects.filter(task=task).select_related("author").order_by("created_at")[:limit]
+    events = TaskEvent.objects.filter(task=task).select_related("actor").order_by("at", "pk")[:limit]
+    entries = [TimelineEntry(at=row.occurred_at, kind="contact", row=row) for row in contacts]
+    entries += [TimelineEntry(at=row.created_at, kind="note", row=row) for row in notes]
+    entries += [TimelineEntry(at=row.at, kind=row.kind, row=row) for row in events]
+    return sorted(entries, key=lambda entry: entry.at)
+
+
+class InboxShow:
+    """Whose tickets the inbox lists."""
+
+    QUEUE = "queue"  # unassigned and mine: the agent's default
+    MINE = "mine"
+    UNASSIGNED = "unassigned"
+    ALL = "all"
+    CHOICES = (QUEUE, MINE, UNASSIGNED, ALL)
+
+
+# The inbox counts in the navigation stop here ("99+"): a count never scans the whole queue.
+INBOX_COUNT_CAP = 99
+
+
+def inbox_tasks(
+    *,
+    user: Any,
+    show: str = InboxShow.QUEUE,
+    state: str = "",
+    channel: str = "",
+    priority: int | None = None,
+    controller_id: int | None = None,
+) -> QuerySet[Task]:
+    """Open tickets in inbox order: new email and chat first, then other new tickets, open ones,
+    those waiting for the customer; within each the most urgent, then the earliest due.
+
+    The order is the index contacts_task_inbox_idx, so a page is read by walking it.
+    """
+    tasks = Task.objects.filter(status=TaskStatus.OPEN)
+    if show == InboxShow.QUEUE:
+        tasks = tasks.filter(Q(assignee__isnull=True) | Q(assignee=user))
+    elif show == InboxShow.MINE:
+        tasks = tasks.filter(assignee=user)
+    elif show == InboxShow.UNASSIGNED:
+        tasks = tasks.filter(assignee__isnull=True)
+    if state:
+        tasks = tasks.filter(state=state)
+    if channel:
+        tasks = tasks.filter(channel=channel)
+    if priority:
+        tasks = tasks.filter(priority=priority)
+    if controller_id:
+        tasks = tasks.filter(controller_id=controller_id)
+    return tasks.select_related("controller", "customer", "assignee").order_by(
+        "inbox_rank", "-priority", "due_at", "id"
+    )
+
+
+def inbox_counts(*, user: Any) -> dict[str, int]:
+    """Open tickets that are the user's and that nobody has yet, each counted up to
+    INBOX_COUNT_CAP + 1 (shown as "99+")."""
+    open_tasks = Task.objects.filter(status=TaskStatus.OPEN)
+
+    def capped(queryset: QuerySet[Task]) -> int:
+        return len(queryset.values_list("pk", flat=True)[: INBOX_COUNT_CAP + 1])
+
+    return {
+        "mine": capped(open_tasks.filter(assignee=user)),
+        "unassigned": capped(open_tasks.filter(assignee__isnull=True)),
+    }
+
+
+def saved_inbox_filters(*, user: Any) -> list[SavedInboxFilter]:
+    return list(SavedInboxFilter.objects.filter(user=user).order_by("label"))
+
+
+INBOX_CHANNELS = (Channel.EMAIL, Channel.CHAT, Channel.CALL)
+INBOX_STATES = (TaskState.NEW, TaskState.OPEN, TaskState.WAITING)

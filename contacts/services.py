@@ -6,12 +6,21 @@ import datetime as dt
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contacts.identifiers import normalise_email_or_blank, normalise_phone_or_blank
-from contacts.models import Channel, Contact, Customer, CustomerEmail, CustomerPhone, Direction, Task, TaskStatus
+from contacts.models import (
+    Channel,
+    Contact,
+    Customer,
+    CustomerEmail,
+    CustomerPhone,
+    Direction,
+    SavedInboxFilter,
+    Task,
+)
 from contacts.selectors import customer_match
+from contacts.tickets import task_contact_linked
 from core.errors import Conflict
 from core.models import Controller
 from core.objection import objection_inherited
@@ -49,7 +58,7 @@ def contact_record(
         customer = customer_match_or_create(controller=controller, name=name, email=email, phone=phone)
     elif customer.controller_id != controller.pk:
         raise ValueError("A contact and its customer belong to the same controller.")
-    return Contact.all_controllers.create(
+    contact = Contact.all_controllers.create(
         controller=controller,
         channel=channel,
         direction=direction,
@@ -68,6 +77,9 @@ def contact_record(
         processing_objected=objection_inherited(customer),
         personal_identity_code_masked=personal_identity_code_masked,
     )
+    if task is not None:
+        task_contact_linked(task=task, contact=contact)
+    return contact
 
 
 @transaction.atomic
@@ -144,6 +156,7 @@ def contact_update(*, contact: Contact, changes: dict[str, Any]) -> Contact:
     task = changes.get("task", contact.task)
     if task is not None and task.controller_id != contact.controller_id:
         raise ValueError("A contact and its task belong to the same controller.")
+    joins_task = task is not None and task.pk != contact.task_id
     for field_name, value in changes.items():
         setattr(contact, field_name, value)
     if "email" in changes:
@@ -153,6 +166,8 @@ def contact_update(*, contact: Contact, changes: dict[str, Any]) -> Contact:
         contact.phone = (changes["phone"] or "").strip()[:40]
         contact.phone_e164 = normalise_phone_or_blank(contact.phone)
     contact.save()
+    if joins_task:
+        task_contact_linked(task=task, contact=contact)
     return contact
 
 
@@ -251,59 +266,15 @@ def customer_merge(*, target: Customer, duplicate: Customer) -> Customer:
     return target
 
 
-def _task_locked(task: Task) -> Task:
-    # Claim the row, so that two agents closing and reopening at once see each other's change.
-    return Task.all_controllers.select_for_update().get(pk=task.pk)
+# -- an agent's saved inbox filters -------------------------------------------------------------
+def saved_inbox_filter_create(*, user: Any, label: str, query: str) -> SavedInboxFilter:
+    """Save the inbox filters under a label; the same label twice is a Conflict."""
+    try:
+        with transaction.atomic():
+            return SavedInboxFilter.objects.create(user=user, label=label.strip()[:100], query=query[:500])
+    except IntegrityError:
+        raise Conflict(_("You already have a filter with this name."), code="label_taken") from None
 
 
-@transaction.atomic
-def task_create(*, controller: Controller, title: str, customer: Customer | None = None, assignee: Any = None) -> Task:
-    if customer is not None and customer.controller_id != controller.pk:
-        raise ValueError("A task and its customer belong to the same controller.")
-    return Task.all_controllers.create(
-        controller=controller, title=title.strip()[:300], customer=customer, assignee=assignee
-    )
-
-
-@transaction.atomic
-def task_update(*, task: Task, changes: dict[str, Any]) -> Task:
-    """Title, customer and assignee; the status changes only through close and reopen."""
-    customer = changes.get("customer", task.customer)
-    if customer is not None and customer.controller_id != task.controller_id:
-        raise ValueError("A task and its customer belong to the same controller.")
-    for field_name in ("title", "customer", "assignee"):
-        if field_name in changes:
-            setattr(task, field_name, changes[field_name])
-    task.save()
-    return task
-
-
-@transaction.atomic
-def task_assign(*, task: Task, assignee: Any) -> Task:
-    task = _task_locked(task)
-    task.assignee = assignee
-    task.save(update_fields=["assignee"])
-    return task
-
-
-@transaction.atomic
-def task_close(*, task: Task, now: dt.datetime | None = None) -> Task:
-    """Close an open task; its contacts then age out under the 180-day rule (P7)."""
-    task = _task_locked(task)
-    if task.status != TaskStatus.OPEN:
-        raise Conflict(_("The task is already closed."), code="task_closed")
-    task.status = TaskStatus.CLOSED
-    task.closed_at = now or timezone.now()
-    task.save(update_fields=["status", "closed_at"])
-    return task
-
-
-@transaction.atomic
-def task_reopen(*, task: Task) -> Task:
-    task = _task_locked(task)
-    if task.status != TaskStatus.CLOSED:
-        raise Conflict(_("The task is already open."), code="task_open")
-    task.status = TaskStatus.OPEN
-    task.closed_at = None
-    task.save(update_fields=["status", "closed_at"])
-    return task
+def saved_inbox_filter_delete(*, saved: SavedInboxFilter) -> None:
+    SavedInboxFilter.objects.filter(pk=saved.pk).delete()

@@ -65,7 +65,7 @@ AREA_MODELS: Mapping[Area, tuple[str, ...]] = {
     Area.DISCLOSURES: ("complaints.disclosure",),
     Area.DATA_PROTECTION: ("privacy", "retention", "complaints.legalhold", "core.auditevent"),
     # Controllers' details (never their data), login lockouts (django-axes), users and their
-    # memberships, mailboxes and schedules.
+    # memberships, mailboxes, service levels and schedules.
     Area.ADMINISTRATION: (
         "accounts",
         "core.controller",
@@ -74,6 +74,7 @@ AREA_MODELS: Mapping[Area, tuple[str, ...]] = {
         "django_celery_beat",
         "contacts.mailbox",
         "contacts.responsetemplate",
+        "contacts.slapolicy",
     ),
     Area.INBOUND: ("contacts",),
 }

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -17,11 +17,15 @@ from core.selectors import audit_events_visible_to, controllers_of
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """One home page; each role sees its own section (templates/<app>/_home.html)."""
+    """One home page; each role sees its own section (templates/<app>/_home.html). A role with
+    a working page of its own (settings.HOME_OF_ROLE: the agent's inbox) starts there."""
+    roles = user_roles(request.user)
+    if len(roles) == 1 and next(iter(roles)) in settings.HOME_OF_ROLE:
+        return redirect(settings.HOME_OF_ROLE[next(iter(roles))])
     return render(
         request,
         "core/home.html",
-        {"roles": user_roles(request.user), "controllers": controllers_of(request.user)},
+        {"roles": roles, "controllers": controllers_of(request.user)},
     )
 
 

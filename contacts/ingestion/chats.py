@@ -8,11 +8,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from contacts.identifiers import normalise_email_or_blank, normalise_phone_or_blank
 from contacts.ingestion.stored import IngestResult
 from contacts.models import Channel, ChatAuthor, ChatMessage, Contact
 from contacts.services import contact_record, customer_match_or_create
+from contacts.tickets import task_create
 from core.audit import audit_log
 from core.models import AuditAction, AuditPurpose, Controller
 from core.personal_identity_code import personal_identity_codes_masked
@@ -94,6 +97,16 @@ def _chat_store(
     )
     created = contact is None
     if contact is None:
+        # A new chat is new work: it opens a ticket for the inbox, as a new email thread does.
+        customer = customer_match_or_create(controller=controller, name=name, email=email, phone=phone)
+        subject = _chat_subject(messages)
+        task = task_create(
+            controller=controller,
+            title=subject or str(_("(chat)")),
+            customer=customer,
+            channel=Channel.CHAT,
+            now=started_at if started_at < timezone.now() else None,
+        )
         contact = contact_record(
             controller=controller,
             channel=Channel.CHAT,
@@ -101,9 +114,11 @@ def _chat_store(
             name=name,
             email=email,
             phone=phone,
-            subject=_chat_subject(messages),
+            subject=subject,
             chat_session_id=session_id,
             personal_identity_code_masked=masked,
+            task=task,
+            customer=customer,
         )
         stored: list[ChatLine] = []
     else:

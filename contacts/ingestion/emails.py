@@ -18,8 +18,9 @@ from django.utils.translation import gettext_lazy as _
 from contacts.identifiers import normalise_email_or_blank
 from contacts.ingestion.parsing import ParsedEmail, email_parse, message_ids, occurred_at_of
 from contacts.ingestion.stored import IngestResult, files_removed_on_rollback, storage_name
-from contacts.models import Channel, Contact, Direction, EmailAttachment, EmailMessage, Mailbox, Task, TaskStatus
+from contacts.models import Channel, Contact, Direction, EmailAttachment, EmailMessage, Mailbox, Task
 from contacts.services import contact_record, customer_match_or_create
+from contacts.tickets import task_create
 from core.audit import audit_log
 from core.models import AuditAction, AuditPurpose, Controller
 from core.personal_identity_code import personal_identity_codes_masked
@@ -131,13 +132,15 @@ def _email_store(
         customer = customer_match_or_create(controller=controller, name=parsed.from_name, email=parsed.from_address)
         task = _thread_task(controller=controller, parsed=parsed)
         if task is None:
-            task = Task.all_controllers.create(
-                controller=controller, title=subject[:300] or str(_("(no subject)")), customer=customer
+            task = task_create(
+                controller=controller,
+                title=subject[:300] or str(_("(no subject)")),
+                customer=customer,
+                channel=Channel.EMAIL,
+                now=received_at,
             )
-        elif task.status == TaskStatus.CLOSED:
-            # The customer wrote again about a finished matter: it needs attention again.
-            task.status, task.closed_at = TaskStatus.OPEN, None
-            task.save(update_fields=["status", "closed_at"])
+        # A reply to a ticket waiting for the customer, or solved, opens it again: contact_record
+        # hands the new contact to contacts.tickets.task_contact_linked.
         contact = contact_record(
             controller=controller,
             channel=Channel.EMAIL,

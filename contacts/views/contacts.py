@@ -125,10 +125,18 @@ def call_new(request: HttpRequest) -> HttpResponse:
         )
         audit_log(actor=request.user, action=AuditAction.CREATE, purpose=PURPOSE, obj=contact)
         messages.success(request, _("The call is saved."))
+        if request.POST.get("return_to") == "inbox":
+            return redirect("contacts:inbox")
         if contact.customer_id:
             return redirect("contacts:customer_detail", pk=contact.customer_id)
         return redirect("contacts:contact_detail", pk=contact.pk)
-    return render(request, "contacts/call_form.html", {"form": form}, status=400 if form.is_bound else 200)
+    return_to = "inbox" if request.POST.get("return_to") == "inbox" else ""
+    return render(
+        request,
+        "contacts/call_form.html",
+        {"form": form, "return_to": return_to},
+        status=400 if form.is_bound else 200,
+    )
 
 
 @access_required(Area.CUSTOMER_SERVICE, Action.CHANGE)

@@ -63,4 +63,4 @@ def test_seed_demo_is_safe_to_run_twice_and_prints_logins(capsys, isannointi):
     client = Client()
     response = client.post("/accounts/login/", {"username": "agentti", "password": "demo-agentti-2026"})
     assert response.status_code == 302
-    assert client.get("/").status_code == 200
+    assert client.get("/", follow=True).status_code == 200

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 def test_login_and_logout(client, agent):
     response = client.post("/accounts/login/", {"username": "agent", "password": "correct horse battery"})
     assert response.status_code == 302
-    assert client.get("/").status_code == 200
+    assert client.get("/", follow=True).status_code == 200
     assert AuditEvent.objects.filter(actor=agent, action="login").count() == 1
     response = client.post("/accounts/logout/")
     assert response.status_code == 302

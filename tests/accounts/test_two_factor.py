@@ -70,7 +70,7 @@ def test_a_superuser_without_a_role_is_asked_too(client, django_user_model):
 def test_agents_and_handlers_are_not_asked_for_a_code(client, persona, request):
     user = request.getfixturevalue(persona)
     _password_login(client, user)
-    assert client.get("/").status_code == 200
+    assert client.get("/", follow=True).status_code == 200
     assert client.get(VERIFY).status_code == 302  # nothing to verify: back home
     assert not TOTPDevice.objects.filter(user=user).exists()
 

@@ -7,6 +7,7 @@ installs both). A screenshot of each journey's last page is saved under test-art
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -76,7 +77,8 @@ def login(page: Page, live_server):  # type: ignore[no-untyped-def]
         page.fill("#id_username", username)
         page.fill("#id_password", password)
         page.click("button[type=submit].primary")
-        page.wait_for_url(f"{live_server.url}/")
+        # Home, or the inbox for an agent (settings.HOME_OF_ROLE).
+        page.wait_for_url(re.compile(rf"^{re.escape(live_server.url)}/(contacts/inbox/)?$"))
         return page
 
     return as_user

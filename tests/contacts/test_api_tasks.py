@@ -66,3 +66,80 @@ def test_other_controller_404_wrong_role_403_anonymous_401(api, api_as, outsider
     assert APIClient().get(URL).status_code == 401
     task.refresh_from_db()
     assert task.status == TaskStatus.OPEN
+
+
+# -- tickets: state, priority, SLA fields, merge and notes ---------------------------------------
+def test_tickets_carry_state_priority_channel_and_due_times(api_as, agent, isannointi):
+    import datetime as dt
+
+    import time_machine
+
+    from contacts.models import SlaPolicy
+
+    SlaPolicy.objects.create(controller=isannointi, channel="chat", first_response_minutes=5, resolution_minutes=60)
+    client = api_as(agent)
+    with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC), tick=False):
+        answer = client.post(URL, {"title": "Chat", "channel": "chat", "priority": "high"}, format="json")
+    assert answer.status_code == 201, answer.content
+    body = answer.json()
+    assert (body["state"], body["status"], body["priority"], body["channel"]) == ("new", "open", "high", "chat")
+    assert body["first_response_due"] == "2026-03-02T11:05:00+02:00" and body["merged_into"] is None
+    solved = client.patch(f"{URL}{body['id']}/", {"state": "solved", "priority": "urgent"}, format="json")
+    assert (solved.json()["state"], solved.json()["status"], solved.json()["priority"]) == (
+        "solved",
+        "closed",
+        "urgent",
+    )
+    assert client.get(URL, {"state": "solved"}).json()["results"][0]["id"] == body["id"]
+
+
+def test_ticket_fields_refuse_bad_values(api_as, agent, isannointi):
+    task = make_task(isannointi, channel="email")
+    client = api_as(agent)
+    assert client.patch(f"{URL}{task.pk}/", {"state": "bogus"}, format="json").status_code == 400
+    assert client.patch(f"{URL}{task.pk}/", {"priority": 3}, format="json").status_code == 400
+    assert client.patch(f"{URL}{task.pk}/", {"channel": "call"}, format="json").status_code == 400
+    task.refresh_from_db()
+    assert (task.state, task.priority, task.channel) == ("new", 2, "email")
+
+
+def test_merge_action_moves_the_duplicate_into_the_target(api_as, agent, isannointi):
+    from tests.factories import make_contact
+
+    target, source = make_task(isannointi), make_task(isannointi)
+    contact = make_contact(isannointi, task=source)
+    client = api_as(agent)
+    answer = client.post(f"{URL}{source.pk}/merge", {"target": target.pk}, format="json")
+    assert answer.status_code == 200 and answer.json()["id"] == target.pk
+    assert client.get(f"{URL}{source.pk}/").json()["merged_into"] == target.pk
+    contact.refresh_from_db()
+    assert contact.task_id == target.pk
+    assert client.post(f"{URL}{source.pk}/merge", {"target": target.pk}, format="json").status_code == 409
+    assert client.post(f"{URL}{target.pk}/merge", {"target": target.pk}, format="json").status_code == 409
+    assert client.post(f"{URL}{target.pk}/merge", {}, format="json").status_code == 400
+
+
+def test_merge_and_notes_of_another_controller_are_404(api_as, api, agent, outsider, colleague, isannointi, retta_oy):
+    target, source = make_task(isannointi), make_task(isannointi)
+    foreign = make_task(retta_oy)
+    client = api_as(agent)
+    assert client.post(f"{URL}{source.pk}/merge", {"target": foreign.pk}, format="json").status_code == 400
+    other = api_as(outsider)
+    assert other.post(f"{URL}{source.pk}/merge", {"target": target.pk}, format="json").status_code == 404
+    assert other.get(f"{URL}{source.pk}/notes").status_code == 404
+    assert other.post(f"{URL}{source.pk}/notes", {"body": "x"}, format="json").status_code == 404
+    assert api_as(colleague).post(f"{URL}{source.pk}/notes", {"body": "x"}, format="json").status_code == 403
+    assert APIClient().get(f"{URL}{source.pk}/notes").status_code == 401
+    assert Task.objects.get(pk=source.pk).merged_into_id is None
+
+
+def test_notes_action_adds_and_lists_internal_notes(api_as, agent, isannointi):
+    task = make_task(isannointi)
+    client = api_as(agent)
+    added = client.post(f"{URL}{task.pk}/notes", {"body": " Soitettu "}, format="json")
+    assert added.status_code == 201 and added.json()["body"] == "Soitettu" and added.json()["author"] == "agent"
+    assert client.post(f"{URL}{task.pk}/notes", {"body": "  "}, format="json").status_code == 400
+    assert client.post(f"{URL}{task.pk}/notes", {}, format="json").status_code == 400
+    listed = client.get(f"{URL}{task.pk}/notes")
+    assert [row["body"] for row in listed.json()] == ["Soitettu"]
+    assert AuditEvent.objects.filter(object_type="contacts.tasknote", action="view").count() == 1

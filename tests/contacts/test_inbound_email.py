@@ -144,7 +144,7 @@ def test_a_reply_to_a_closed_task_opens_it_again(api_as, integration):
 
     client = api_as(integration)
     first = post(client, make_email()).json()
-    Task.objects.filter(pk=first["task"]).update(status=TaskStatus.CLOSED, closed_at=timezone.now())
+    Task.objects.filter(pk=first["task"]).update(status=TaskStatus.CLOSED, state="solved", closed_at=timezone.now())
     post(client, make_email(message_id="<second@customer.example>", in_reply_to="<first@customer.example>"))
     assert Task.objects.get(pk=first["task"]).status == TaskStatus.OPEN
 

@@ -56,7 +56,7 @@ def test_contact_linked_to_open_task_survives_purge_and_goes_once_the_task_close
     assert first.kept["contacts.contact"] == {str(isannointi.pk): {"open_task": 1}}
 
     # The task closes long after the contact's 180 days: its clock does not restart.
-    Task.all_controllers.filter(pk=task.pk).update(status=TaskStatus.CLOSED, closed_at=NOW)
+    Task.all_controllers.filter(pk=task.pk).update(status=TaskStatus.CLOSED, state="solved", closed_at=NOW)
     purge(now=NOW + dt.timedelta(days=1))
     assert not Contact.all_controllers.filter(pk=contact.pk).exists()
     assert not Task.all_controllers.filter(pk=task.pk).exists()

@@ -117,6 +117,7 @@ def _build(controller: Controller, data) -> tuple[set, set, set, set]:  # type: 
             controller=controller,
             title="t",
             status=TaskStatus.OPEN if spec.closed_age is None else TaskStatus.CLOSED,
+            state="new" if spec.closed_age is None else "solved",
             closed_at=None if spec.closed_age is None else _ago(spec.closed_age),
             customer=customer(spec.customer),
         )
