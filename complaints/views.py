@@ -237,7 +237,7 @@ def complaint_resolution(request: HttpRequest, pk: int) -> HttpResponse:
 @access_required(Area.COMPLAINTS, Action.CHANGE)
 def complaint_reply(request: HttpRequest, pk: int) -> HttpResponse:
     """Answer the complainant by email; back on the complaint, the answer shows its delivery."""
-    complaint = selectors.complaint_detail(pk)
+    complaint = selectors.complaint_detail(pk, user=request.user)
     form = ReplyForm(request.POST, request.FILES)
     if form.is_valid():
         try:

@@ -266,7 +266,7 @@ class TaskNoteForm(RefusesPersonalIdentityCodes, forms.Form):
 class TaskTriageForm(RefusesPersonalIdentityCodes, forms.Form):
     """State and priority of a ticket, changed together from its page."""
 
-    state = forms.ChoiceField(label=_("State"), choices=TaskState.choices)
+    state = forms.ChoiceField(label=pgettext_lazy("status of a ticket", "State"), choices=TaskState.choices)
     priority = forms.TypedChoiceField(label=_("Priority"), choices=TaskPriority.choices, coerce=int)
 
 
@@ -288,7 +288,7 @@ class InboxFilterForm(RefusesPersonalIdentityCodes, forms.Form):
         ],
     )
     state = forms.ChoiceField(
-        label=_("State"),
+        label=pgettext_lazy("status of a ticket", "State"),
         required=False,
         choices=[("", _("All open states")), *[(s.value, s.label) for s in selectors.INBOX_STATES]],
     )

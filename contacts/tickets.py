@@ -34,6 +34,7 @@ from contacts.models import (
 )
 from core.errors import Conflict
 from core.models import Controller
+from core.restriction import restriction_check_unreferenced, restriction_check_writable
 
 STATE_STATUS = {
     TaskState.NEW: TaskStatus.OPEN,
@@ -123,6 +124,7 @@ def task_create_from_contact(*, contact: Contact, actor: Any, title: str = "") -
     contact_locked = Contact.all_controllers.select_for_update().get(pk=contact.pk)
     if contact_locked.task_id is not None:
         raise Conflict(_("The contact already belongs to a ticket."), code="contact_has_task")
+    restriction_check_writable(contact_locked)
     task = task_create(
         controller=contact.controller,
         title=title or contact.subject or str(_("(no subject)")),
@@ -256,6 +258,8 @@ def task_merge(*, source: Task, target: Task, actor: Any = None, now: dt.datetim
         raise Conflict(_("The ticket was merged into another one."), code="task_merged")
     if target.status != TaskStatus.OPEN:
         raise Conflict(_("Reopen the ticket to merge into it first."), code="task_closed")
+    # Moving a restricted contact to another ticket is a change to it (art. 18).
+    restriction_check_unreferenced(Contact, task=source)
     Contact.all_controllers.filter(task=source).update(task=target)
     TaskNote.all_controllers.filter(task=source).update(task=target)
     TaskEvent.all_controllers.filter(task=source).update(task=target)

@@ -107,7 +107,7 @@ def _reasons_for(declaration: type[PersonalDataType], pks: Collection[int], now:
     if not pks:
         return reasons
     rows = declaration.queryset().filter(pk__in=list(pks))
-    for code, condition in keep_conditions(declaration, now):
+    for code, condition in keep_conditions(declaration):
         for pk in rows.filter(condition).values_list("pk", flat=True):
             reasons.setdefault(pk, []).append(code)
     return reasons

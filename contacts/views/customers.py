@@ -154,7 +154,7 @@ def customer_merge(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("The customers are merged."))
         return redirect("contacts:customer_detail", pk=target.pk)
     duplicate = get_scoped_or_404(selectors.customers_visible(), pk=duplicate.pk)
-    moving = selectors.customer_timeline(customer=duplicate)
+    moving = selectors.customer_timeline(customer=duplicate, user=request.user)
     audit_log(actor=request.user, action=AuditAction.VIEW, purpose=PURPOSE, obj=duplicate, details={"page": "merge"})
     return render(
         request,

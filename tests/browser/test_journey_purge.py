@@ -45,13 +45,13 @@ def test_dpo_starts_a_real_purge_only_after_confirming(page, live_server, dpo, i
 
     page.goto(f"{live_server.url}/retention/")
     assert page.locator("svg.age-chart").count() >= 1
-    assert "contacts.contact" in page.inner_text("#due-tonight")
+    assert "yhteydenotot" in page.inner_text("#due-tonight")
     # The start form is a dry run unless the DPO unticks it.
     assert page.is_checked("#purge-start input[name=dry_run]")
     page.click("#purge-start button[type=submit]")
     page.wait_for_selector("#run-status")
-    assert "contacts.contact" in page.inner_text("#run-deleted")
-    assert "restriction" in page.inner_text("#run-kept")
+    assert "yhteydenotot" in page.inner_text("#run-deleted")
+    assert "rajoitettu" in page.inner_text("#run-kept")
     assert Contact.all_controllers.count() == 3
     dry_run = PurgeRun.objects.get()
 
@@ -70,7 +70,7 @@ def test_dpo_starts_a_real_purge_only_after_confirming(page, live_server, dpo, i
     page.fill("#id_word", "POISTA")
     page.click("#purge-confirm button[type=submit]")
     page.wait_for_selector("#run-status")
-    assert "contacts.contact" in page.inner_text("#run-deleted")
+    assert "yhteydenotot" in page.inner_text("#run-deleted")
     assert list(Contact.all_controllers.values_list("pk", flat=True)) == [kept.pk]
     purge = PurgeRun.objects.get(dry_run=False)
     requested = AuditEvent.objects.filter(action="purge", object_id=str(purge.pk), details__requested=True)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from complaints.services import legal_hold_place, legal_hold_release
 from contacts.models import Contact, Task
-from contacts.services import task_close
+from contacts.tickets import task_close
 from privacy.models import PrivacyRequest
 from retention.purge import purge
 from tests.privacy.factories import api_verify_and_review

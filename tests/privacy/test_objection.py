@@ -126,7 +126,7 @@ def test_the_access_copy_says_the_person_objected_and_when(dpo_api, dpo, isannoi
     summary = zipfile.ZipFile(target).read("summary.txt").decode()
     assert "== Your objection" in summary
     # 08:05 UTC is 10:05 in Helsinki.
-    assert "the objection was recorded on 03/15/2026 10:05 a.m." in summary
+    assert "the objection was recorded on 15/03/2026 10:05" in summary
 
 
 def test_the_access_copy_of_someone_who_did_not_object_says_nothing_of_it(dpo, isannointi, subject_records):
