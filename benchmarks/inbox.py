@@ -47,11 +47,12 @@ FROM generate_series(1, %(tasks)s) AS i
 
 CONTACTS_SQL = """
 INSERT INTO contacts_contact (controller_id, channel, direction, occurred_at, name, email, email_normalized,
-    phone, phone_e164, subject, body, restricted, processing_objected, created_at, updated_at, task_id)
+    phone, phone_e164, subject, body, restricted, processing_objected, personal_identity_code_masked, created_at,
+    updated_at, task_id)
 SELECT t.controller_id, t.channel, 'inbound', now() - (i || ' seconds')::interval * 15,
        'Asiakas ' || i, 'asiakas' || i || '@example.fi', 'asiakas' || i || '@example.fi',
        '+35840' || lpad(i::text, 7, '0'), '+35840' || lpad(i::text, 7, '0'),
-       t.title, 'Asiakkaan viesti numero ' || i, false, false, now(), now(), t.id
+       t.title, 'Asiakkaan viesti numero ' || i, false, false, false, now(), now(), t.id
 FROM generate_series(1, %(n)s) AS i
 JOIN contacts_task AS t ON t.id = %(first_task)s + (i %% %(tasks)s)
 """

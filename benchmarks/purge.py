@@ -5,11 +5,14 @@
 Needs PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432). It builds a
 template database with `--n` email contacts (a ~1 KB body each) for the two controllers: 85% past
 their 180 days, 10% past them but kept by an open task, 5% recent; `--files` of the due emails
-have a raw message file in storage. After a CHECKPOINT it makes two identical copies from the
+have a raw message file in storage; per controller a subject hold names 50 customers and a
+contacts hold 100 contacts. After a CHECKPOINT it makes two identical copies from the
 template (same autovacuum setting), runs `retention.purge.purge` on one (in its own process:
 wall time, peak memory, longest window, first and last ten window times, files deleted) and a
-hand-written keyset-batched DELETE of the same rows (children first, files unlinked) on the
-other, checks both left the same rows, and prints a Markdown table for docs/benchmarks.md.
+hand-written keyset-batched DELETE of the same rows (the same keep conditions: open tasks and
+complaints, restriction, legal holds of every scope, open requests' matches; children and links
+first, files unlinked) on the other, checks both left the same rows, and prints a Markdown table
+for docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -117,8 +120,9 @@ def _populate_rows(connection, n: int, files: int, media: Path) -> None:  # type
         first, second = (row[0] for row in cursor.fetchall())
         # One open task per controller keeps every tenth contact.
         cursor.execute(
-            "INSERT INTO contacts_task (controller_id, title, status, created_at) "
-            "VALUES (%s, 'open', 'open', now()), (%s, 'open', 'open', now()) RETURNING id",
+            "INSERT INTO contacts_task (controller_id, title, status, state, priority, channel, created_at) "
+            "VALUES (%s, 'open', 'open', 'open', 2, 'email', now()), (%s, 'open', 'open', 'open', 2, 'email', now()) "
+            "RETURNING id",
             [first, second],
         )
         task_first, task_second = (row[0] for row in cursor.fetchall())
@@ -126,12 +130,12 @@ def _populate_rows(connection, n: int, files: int, media: Path) -> None:  # type
             """
             INSERT INTO contacts_contact (controller_id, channel, direction, occurred_at, name, email,
                 email_normalized, phone, phone_e164, subject, body, restricted, processing_objected,
-                created_at, updated_at, task_id)
+                personal_identity_code_masked, created_at, updated_at, task_id)
             SELECT CASE WHEN i %% 2 = 0 THEN %(first)s ELSE %(second)s END, 'email', 'inbound',
                    now() - CASE WHEN i %% 20 = 0 THEN interval '10 days'
                                 ELSE interval '181 days' + (i %% 300) * interval '1 day' END,
                    'Name ' || i, 'c' || i || '@example.fi', 'c' || i || '@example.fi', '', '',
-                   'Subject ' || i, 'Body ' || i, false, false, now(), now(),
+                   'Subject ' || i, 'Body ' || i, false, false, false, now(), now(),
                    CASE WHEN i %% 10 = 1 THEN (CASE WHEN i %% 2 = 0 THEN %(task_first)s ELSE %(task_second)s END)
                    END
             FROM generate_series(1, %(n)s) AS i
@@ -148,6 +152,39 @@ def _populate_rows(connection, n: int, files: int, media: Path) -> None:  # type
             FROM contacts_contact
             """
         )
+        # Legal holds in force, so that both purges evaluate them on real rows: per controller a
+        # subject hold naming 50 customers' addresses, and a contacts hold on 100 due contacts.
+        cursor.execute(
+            "INSERT INTO accounts_user (password, is_superuser, username, first_name, last_name, email, "
+            "is_staff, is_active, date_joined) VALUES ('!', false, 'dpo', '', '', '', false, true, now()) "
+            "RETURNING id"
+        )
+        dpo = cursor.fetchone()[0]
+        for controller, parity in ((first, 0), (second, 1)):
+            cursor.execute(
+                """
+                INSERT INTO complaints_legalhold (matter, reason, scope, subject_emails, subject_phones,
+                    placed_at, release_reason, controller_id, placed_by_id)
+                SELECT 'benchmark', 'benchmark', 'subject',
+                       (SELECT jsonb_agg('c' || i || '@example.fi')
+                        FROM generate_series(%(first)s + %(parity)s, %(first)s + %(parity)s + 98, 2) AS i),
+                       '[]'::jsonb, now(), '', %(controller)s, %(dpo)s
+                UNION ALL
+                SELECT 'benchmark', 'benchmark', 'contacts', '[]'::jsonb, '[]'::jsonb, now(), '', %(controller)s,
+                       %(dpo)s
+                RETURNING id, scope
+                """,
+                {"first": n // 4, "parity": parity, "controller": controller, "dpo": dpo},
+            )
+            contacts_hold = next(pk for pk, scope in cursor.fetchall() if scope == "contacts")
+            cursor.execute(
+                """
+                INSERT INTO complaints_legalhold_contacts (legalhold_id, contact_id)
+                SELECT %s, id FROM contacts_contact WHERE controller_id = %s AND id > %s AND task_id IS NULL
+                ORDER BY id LIMIT 100
+                """,
+                [contacts_hold, controller, n // 2],
+            )
         # Raw files for the first `files` due emails (not kept, not recent).
         cursor.execute(
             """
@@ -167,8 +204,50 @@ def _populate_rows(connection, n: int, files: int, media: Path) -> None:  # type
         cursor.execute("VACUUM ANALYZE")
 
 
+# The hand-written keep conditions: the same reasons the purge honours (docs/retention.md).
+_HOLD_IN_FORCE = "(h.released_at IS NULL OR h.released_at > now())"
+_OPEN_REQUEST_MATCH = (
+    "SELECT m.record_id FROM privacy_requestmatch m JOIN privacy_privacyrequest r ON r.id = m.request_id "
+    "WHERE m.included AND m.record_type = '{record_type}' "
+    "AND r.kind IN ('access', 'portability', 'restriction', 'objection') "
+    "AND r.status IN ('received', 'verified', 'in_progress')"
+)
+_DUE_AND_NOT_KEPT = f"""
+    SELECT c.id FROM contacts_contact c LEFT JOIN contacts_task t ON t.id = c.task_id
+    WHERE c.id >= %s AND c.id < %s AND c.occurred_at < now() - interval '180 days'
+      AND NOT c.restricted AND (t.id IS NULL OR t.status <> 'open')
+      AND NOT EXISTS (SELECT 1 FROM complaints_complaint_contacts l
+                      JOIN complaints_complaint k ON k.id = l.complaint_id
+                      WHERE l.contact_id = c.id AND k.status NOT IN ('closed', 'withdrawn'))
+      AND c.id NOT IN (SELECT l.contact_id FROM complaints_legalhold_contacts l
+                       JOIN complaints_legalhold h ON h.id = l.legalhold_id WHERE {_HOLD_IN_FORCE})
+      AND (c.task_id IS NULL OR c.task_id NOT IN (SELECT h.task_id FROM complaints_legalhold h
+                                                  WHERE h.task_id IS NOT NULL AND {_HOLD_IN_FORCE}))
+      AND c.id NOT IN (SELECT l.contact_id FROM complaints_complaint_contacts l
+                       JOIN complaints_legalhold h ON h.complaint_id = l.complaint_id WHERE {_HOLD_IN_FORCE})
+      AND (c.controller_id, c.email_normalized) NOT IN (
+          SELECT h.controller_id, e.value FROM complaints_legalhold h,
+                 jsonb_array_elements_text(h.subject_emails) e WHERE h.scope = 'subject' AND {_HOLD_IN_FORCE})
+      AND (c.controller_id, c.phone_e164) NOT IN (
+          SELECT h.controller_id, p.value FROM complaints_legalhold h,
+                 jsonb_array_elements_text(h.subject_phones) p WHERE h.scope = 'subject' AND {_HOLD_IN_FORCE})
+      AND c.id NOT IN ({_OPEN_REQUEST_MATCH.format(record_type="contacts.contact")})
+      AND c.id NOT IN (SELECT contact_id FROM contacts_emailmessage WHERE id IN
+                       ({_OPEN_REQUEST_MATCH.format(record_type="contacts.emailmessage")}))
+      AND c.id NOT IN (SELECT e.contact_id FROM contacts_emailattachment a
+                       JOIN contacts_emailmessage e ON e.id = a.email_id WHERE a.id IN
+                       ({_OPEN_REQUEST_MATCH.format(record_type="contacts.emailattachment")}))
+      AND c.id NOT IN (SELECT contact_id FROM contacts_callrecording WHERE id IN
+                       ({_OPEN_REQUEST_MATCH.format(record_type="contacts.callrecording")}))
+      AND c.id NOT IN (SELECT contact_id FROM contacts_chatmessage WHERE id IN
+                       ({_OPEN_REQUEST_MATCH.format(record_type="contacts.chatmessage")}))
+    FOR UPDATE OF c
+"""
+
+
 def _baseline(base: str, window: int, media: Path) -> dict:
-    """The hand-written purge: keyset windows over contacts.id, children first, files unlinked."""
+    """The hand-written purge: keyset windows over contacts.id, the same keep conditions, children
+    and links first, files unlinked after each commit; ids passed as one array literal."""
     connection = _connect(base, BASELINE)
     timings = []
     started = time.monotonic()
@@ -179,34 +258,34 @@ def _baseline(base: str, window: int, media: Path) -> dict:
     files = 0
     for window_start in range(low, high + 1, window):
         window_started = time.monotonic()
+        names: list[str] = []
         with connection, connection.cursor() as cursor:
-            cursor.execute(
-                """
-                SELECT c.id FROM contacts_contact c LEFT JOIN contacts_task t ON t.id = c.task_id
-                WHERE c.id >= %s AND c.id < %s AND c.occurred_at < now() - interval '180 days'
-                  AND NOT c.restricted AND (t.id IS NULL OR t.status <> 'open')
-                  AND NOT EXISTS (SELECT 1 FROM complaints_complaint_contacts l
-                                  JOIN complaints_complaint k ON k.id = l.complaint_id
-                                  WHERE l.contact_id = c.id AND k.status NOT IN ('closed', 'withdrawn'))
-                FOR UPDATE OF c
-                """,
-                [window_start, window_start + window],
-            )
-            ids = [row[0] for row in cursor.fetchall()]
-            if ids:
+            cursor.execute(_DUE_AND_NOT_KEPT, [window_start, window_start + window])
+            ids = "{" + ",".join(str(row[0]) for row in cursor.fetchall()) + "}"
+            if ids != "{}":
                 cursor.execute(
                     "DELETE FROM contacts_emailattachment WHERE email_id IN "
-                    "(SELECT id FROM contacts_emailmessage WHERE contact_id = ANY(%s))",
+                    "(SELECT id FROM contacts_emailmessage WHERE contact_id = ANY(%s::bigint[])) RETURNING file",
                     [ids],
                 )
-                cursor.execute("DELETE FROM contacts_emailmessage WHERE contact_id = ANY(%s) RETURNING raw", [ids])
-                names = [name for (name,) in cursor.fetchall() if name]
-                for table in ("contacts_callrecording", "contacts_chatmessage"):
-                    cursor.execute(f"DELETE FROM {table} WHERE contact_id = ANY(%s)", [ids])
-                for table in ("complaints_complaint_contacts", "complaints_disclosure_contacts"):
-                    cursor.execute(f"DELETE FROM {table} WHERE contact_id = ANY(%s)", [ids])
-                cursor.execute("DELETE FROM contacts_contact WHERE id = ANY(%s)", [ids])
-        for name in names if ids else []:
+                names += [name for (name,) in cursor.fetchall() if name]
+                cursor.execute(
+                    "DELETE FROM contacts_emailmessage WHERE contact_id = ANY(%s::bigint[]) RETURNING raw", [ids]
+                )
+                names += [name for (name,) in cursor.fetchall() if name]
+                cursor.execute(
+                    "DELETE FROM contacts_callrecording WHERE contact_id = ANY(%s::bigint[]) RETURNING file", [ids]
+                )
+                names += [name for (name,) in cursor.fetchall() if name]
+                for table in (
+                    "contacts_chatmessage",
+                    "complaints_complaint_contacts",
+                    "complaints_disclosure_contacts",
+                    "complaints_legalhold_contacts",
+                ):
+                    cursor.execute(f"DELETE FROM {table} WHERE contact_id = ANY(%s::bigint[])", [ids])
+                cursor.execute("DELETE FROM contacts_contact WHERE id = ANY(%s::bigint[])", [ids])
+        for name in names:
             (media / name).unlink(missing_ok=True)
             files += 1
         timings.append(time.monotonic() - window_started)

@@ -221,7 +221,7 @@ class TaskData(PersonalDataType):
     )
     email_paths = ("customer__emails__email",)
     phone_paths = ("customer__phones__phone",)
-    export_fields = ("title", "status", "created_at", "closed_at")
+    export_fields = ("title", "state", "priority", "channel", "status", "created_at", "closed_at")
     scope_paths = {"contacts.task": "pk", "contacts.customer": "customer"}
 
     @classmethod

@@ -170,15 +170,19 @@ def retention_plan(*, now: dt.datetime, controller_ids: Collection[int] | None =
             base = declaration.queryset().filter(due)
             if controller_ids is not None:
                 base = base.filter(controller_id__in=list(controller_ids))
+            # One pass over the rows past their date: the count that would go, and the count each
+            # keep reason keeps (a row kept for two reasons counts under both).
             conditions = keep_conditions(declaration)
             keep = any_keep_q(conditions)
-            counts = _counts_by_controller(base.filter(~keep) if keep is not None else base)
-            if counts:
-                plan.due[declaration.key()] = counts
-            for code, condition in conditions:
-                for controller_id, count in _counts_by_controller(base.filter(condition)).items():
-                    per_controller = plan.kept.setdefault(declaration.key(), {})
-                    per_controller.setdefault(controller_id, {})[code] = count
+            counts = {"due": Count("pk", filter=~keep) if keep is not None else Count("pk")}
+            counts.update({f"kept_{index}": Count("pk", filter=q) for index, (_code, q) in enumerate(conditions)})
+            for row in base.order_by().values("controller_id").annotate(**counts):
+                if row["due"]:
+                    plan.due.setdefault(declaration.key(), {})[row["controller_id"]] = row["due"]
+                for index, (code, _condition) in enumerate(conditions):
+                    if row[f"kept_{index}"]:
+                        per_controller = plan.kept.setdefault(declaration.key(), {})
+                        per_controller.setdefault(row["controller_id"], {})[code] = row[f"kept_{index}"]
         events = audit_events_due(now)
         if controller_ids is not None:
             events = events.filter(controller_id__in=list(controller_ids))

@@ -29,9 +29,12 @@ class Page:
     role: str
     kwargs: Kwargs = field(default=lambda world: {})
     query: str = ""
+    # A query string naming a record of the world (the merge confirmation's duplicate).
+    query_of: Callable[[SimpleNamespace], str] | None = None
 
     def url(self, world: SimpleNamespace) -> str:
-        return reverse(self.name, kwargs=self.kwargs(world)) + self.query
+        query = self.query_of(world) if self.query_of is not None else self.query
+        return reverse(self.name, kwargs=self.kwargs(world)) + query
 
     @property
     def slug(self) -> str:
@@ -57,6 +60,12 @@ PAGES: list[Page] = [
     Page("contacts:customer_list", "agent"),
     Page("contacts:customer_list", "agent", query="?q=Testi"),
     Page("contacts:customer_edit", "agent", lambda w: {"pk": w.customer.pk}),
+    Page(
+        "contacts:customer_merge",
+        "agent",
+        lambda w: {"pk": w.customer.pk},
+        query_of=lambda w: f"?duplicate={w.email_customer.pk}",
+    ),
     Page("contacts:quality_sample", "agent"),
     Page("contacts:task_new", "agent"),
     Page("complaints:statistics", "colleague"),
@@ -91,7 +100,6 @@ NOT_PAGES: dict[str, str] = {
     "contacts:contact_relink": "a form post",
     "contacts:attachment_download": "a file download",
     "contacts:customer_lookup": "an htmx fragment of the call form",
-    "contacts:customer_merge": "a form post",
     "contacts:task_assign": "a form post",
     "contacts:task_close": "a form post",
     "contacts:task_reopen": "a form post",
@@ -217,6 +225,7 @@ def page_world(controller: Any, users: dict[str, Any]) -> SimpleNamespace:
         call=call,
         email_contact=email_contact,
         customer=call.customer,
+        email_customer=email_contact.customer,  # Maija again, known by email only: a merge's duplicate
         complaint=complaint,
         hold=hold,
         access_request=access_request,

@@ -77,3 +77,29 @@ def test_the_summary_says_who_wrote_each_record(isannointi, dpo, subject_records
     assert "Written by: our customer-service staff" in agent and "Tulemme huomenna" in agent
     # The subject of a call is written by the agent taking it.
     assert "Subject (written by our staff): Vuotava hana" in summary
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_the_summary_gives_a_tickets_state_priority_and_channel_by_their_names(isannointi, dpo, language):
+    from django.utils import translation
+    from django.utils.text import capfirst
+
+    from contacts.models import Channel, Task, TaskPriority, TaskState
+    from contacts.services import customer_match_or_create
+
+    customer = customer_match_or_create(controller=isannointi, name="Maija", phone="040 123 4567")
+    Task.all_controllers.create(
+        controller=isannointi,
+        customer=customer,
+        title="Vesivahinko",
+        state=TaskState.WAITING,
+        priority=TaskPriority.HIGH,
+        channel=Channel.EMAIL,
+    )
+    summary = _summary(isannointi, dpo, language)
+    with translation.override(language):
+        for field, value in (("state", TaskState.WAITING), ("priority", TaskPriority.HIGH), ("channel", Channel.EMAIL)):
+            line = f"{capfirst(Task._meta.get_field(field).verbose_name)}: {value.label}"
+            # Only the ticket has an email channel here: the contact is a call.
+            assert line in summary, line
+    assert "Vesivahinko" in summary

@@ -160,16 +160,16 @@ def _hold_by_customer_name(monkeypatch):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.postgresql  # concurrent sessions: SQLite locks the whole database
-def test_a_hold_committed_after_the_lock_wins_inside_the_delete(isannointi, monkeypatch):
+def test_a_hold_committed_just_before_the_delete_wins_inside_it(isannointi, monkeypatch):
     _hold_by_customer_name(monkeypatch)
     customer = make_customer(isannointi, name="free")
     contact = _email_contact(isannointi, customer=customer)
     calls = {"n": 0}
 
-    def hold_placed_meanwhile(declaration, ids):  # type: ignore[no-untyped-def]
+    def hold_placed_meanwhile(declaration):  # type: ignore[no-untyped-def]
         calls["n"] += 1
 
-        # Another session places the hold and commits between our lock and our DELETE.
+        # Another session places the hold and commits just before our DELETE.
         def place_hold() -> None:
             with unscoped():
                 Customer.all_controllers.filter(pk=customer.pk).update(name="HELD")

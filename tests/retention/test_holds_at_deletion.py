@@ -2,7 +2,7 @@
 
 The purge's moment T (`purge_expired --now`, `purge_run_begin(now=T)`) moves only the age
 cut-off. What is held is read by the DELETE itself: a hold placed after T, after the run began,
-or between a window's lock and its DELETE keeps every row it reaches.
+or just before a window's DELETE keeps every row it reaches.
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ def _hold_placed_by_another_session_before_the_contact_delete(place):  # type: i
 @pytest.mark.postgresql  # concurrent sessions: SQLite locks the whole database
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("scope", [HoldScope.SUBJECT, HoldScope.COMPLAINT])
-def test_a_hold_committed_between_the_lock_and_the_delete_wins(isannointi, dpo, scope):
+def test_a_hold_committed_just_before_the_delete_wins(isannointi, dpo, scope):
     contact = _due_contact(isannointi, email="m@example.fi", email_normalized="m@example.fi")
     complaint = make_complaint(
         isannointi, status=ComplaintStatus.CLOSED, closed_at=timezone.now() - dt.timedelta(days=10)
@@ -246,7 +246,7 @@ def test_no_row_under_a_hold_active_at_its_delete_is_deleted(isannointi, dpo, pl
             deletes = {"n": 0}
 
             def delete_returning(queryset, columns, pending=pending, deletes=deletes):  # type: ignore[no-untyped-def]
-                # Holds placed between a window's lock and the DELETE of its contact rows.
+                # Holds placed just before the DELETE of a window's contact rows.
                 if queryset.model is Contact:
                     deletes["n"] += 1
                     while pending and pending[0].at_delete <= deletes["n"]:
