@@ -206,7 +206,7 @@ class ComplaintFilter(filters.FilterSet):
     kind = filters.ChoiceFilter(choices=ComplaintKind.choices)
     handler = filters.CharFilter(field_name="handler__username")
     unassigned = filters.BooleanFilter(field_name="handler", lookup_expr="isnull")
-    complainant = IdFilter(field_name="complainant_id")
+    complainant = VisibleIdFilter(field_name="complainant_id", model=Customer)
     contact = VisibleIdFilter(field_name="contacts", distinct=True, model=Contact)
     received_after = UtcIsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
     received_before = UtcIsoDateTimeFilter(field_name="received_at", lookup_expr="lt")

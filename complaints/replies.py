@@ -19,6 +19,7 @@ from complaints.models import FINISHED_STATUSES, Complaint
 from contacts.models import Contact, CustomerEmail
 from contacts.replies import OutgoingAttachment, outbound_email_create, reply_subject
 from core.models import AuditPurpose
+from core.restriction import is_restricted
 
 
 def complainant_email(complaint: Complaint) -> str:
@@ -33,7 +34,13 @@ def complaint_reply_create(
     *, complaint: Complaint, actor: Any, body: str, attachments: Sequence[OutgoingAttachment] = ()
 ) -> Contact:
     """Save the handler's answer to the complainant and queue it. ValidationError when there is
-    no one to send it to, the complaint is finished or restricted, or the answer is empty."""
+    no one to send it to, the complaint or its complainant is restricted, the complaint is
+    finished, or the answer is empty."""
+    if complaint.complainant_id is not None and is_restricted(complaint.complainant):
+        # Art. 18: the person's address is kept, not used.
+        raise ValidationError(
+            {"body": [_("Processing of the complainant's data is restricted: they cannot be answered.")]}
+        )
     to = complainant_email(complaint)
     if not to:
         raise ValidationError({"body": [_("The complainant has no email address: add one on the customer page.")]})

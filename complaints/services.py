@@ -361,6 +361,8 @@ def complaint_update(
     if fields.get("channel") and fields["channel"] not in ComplaintChannel.values:
         raise ValidationError({"channel": _("Choose how the complaint came in.")})
     _same_controller(complaint.controller, "complainant", [fields.get("complainant")])
+    if fields.get("complainant") is not None and fields["complainant"].pk != complaint.complainant_id:
+        restriction_check_writable(fields["complainant"])  # a new link is using the record (art. 18)
     _same_controller(complaint.controller, "contacts", contacts or ())
     _same_controller(complaint.controller, "tasks", tasks or ())
     if "handler" in fields:

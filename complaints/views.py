@@ -43,6 +43,7 @@ from core.access import Action, Area, access_required, can
 from core.audit import audit_log, audit_log_many
 from core.errors import Conflict
 from core.models import AuditAction, AuditPurpose
+from core.restriction import is_hidden_from
 from core.scoping import get_scoped_or_404
 
 PAGE_SIZE = 50
@@ -130,10 +131,12 @@ def queue(request: HttpRequest) -> HttpResponse:
 def _complaint_page(request: HttpRequest, complaint: Complaint, **forms: Any) -> HttpResponse:
     allowed = services.allowed_transitions(complaint.status)
     reply_form = forms.pop("reply_form", None) or ReplyForm()
+    # A restricted complainant (art. 18) is neither named nor written to, but for the DPO.
+    complainant_hidden = complaint.complainant is not None and is_hidden_from(complaint.complainant, user=request.user)
     reply_context = reply_form_context(
         form=reply_form,
         controller=complaint.controller,
-        customer_name=complaint.complainant.name if complaint.complainant else "",
+        customer_name=complaint.complainant.name if complaint.complainant and not complainant_hidden else "",
         agent=request.user,
         ticket_id=complaint.pk,
         subject=complaint.subject,
@@ -149,7 +152,8 @@ def _complaint_page(request: HttpRequest, complaint: Complaint, **forms: Any) ->
         "customer_links": can(request.user, Area.CUSTOMER_SERVICE),
         "reply_form": reply_form,
         "macros": reply_context["macros"],
-        "reply_to": complainant_email(complaint),
+        "complainant_hidden": complainant_hidden,
+        "reply_to": "" if complainant_hidden else complainant_email(complaint),
         "can_reply": can(request.user, Area.COMPLAINTS, Action.CHANGE),
     }
     status = 400 if any(form.errors for form in [*forms.values(), reply_form]) else 200

@@ -45,7 +45,7 @@ from core.api import (
     UserControllerField,
 )
 from core.audit import audit_log, audit_log_page
-from core.filters import MAX_ID, IdFilter, UtcIsoDateTimeFilter
+from core.filters import MAX_ID, IdFilter, UtcIsoDateTimeFilter, VisibleIdFilter
 from core.models import AuditAction, AuditPurpose, Controller
 from core.pagination import BigListPagination
 
@@ -95,7 +95,7 @@ class ContactSerializer(serializers.ModelSerializer):
     email = serializers.CharField(max_length=254, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
     task = ScopedPrimaryKeyField(Task, required=False, allow_null=True)
-    customer = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    customer = ScopedPrimaryKeyField(Customer, read_only=True, allow_null=True)
     has_recording = serializers.BooleanField(read_only=True, default=False)
     restricted = serializers.BooleanField(read_only=True)
     # Art. 21: the contact is out of quality sampling and statistics (core.objection).
@@ -186,7 +186,7 @@ class ContactFilter(filters.FilterSet):
     phone = filters.CharFilter(method="filter_phone")
     q = filters.CharFilter(method="filter_q", min_length=selectors.SEARCH_MIN_LENGTH, max_length=200)
     task = IdFilter(field_name="task_id")
-    customer = IdFilter(field_name="customer_id")
+    customer = VisibleIdFilter(field_name="customer_id", model=Customer)
     occurred_after = UtcIsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
     occurred_before = UtcIsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
 
@@ -236,7 +236,8 @@ class ContactViewSet(
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
             return Contact.all_controllers.none()
-        return selectors.contacts_visible(user=self.request.user)
+        # The customer is read to tell whether its id may be shown (a restricted one is not).
+        return selectors.contacts_visible(user=self.request.user).select_related("customer")
 
     def perform_create(self, serializer: Any) -> None:
         contact = serializer.save()
@@ -285,6 +286,9 @@ class CustomerSerializer(serializers.ModelSerializer):
     controller = UserControllerField(read_only=True)
     emails = serializers.SerializerMethodField()
     phones = serializers.SerializerMethodField()
+    restricted = serializers.BooleanField(
+        read_only=True, help_text=_("Processing restricted (art. 18): shown to the DPO only, changed by no one.")
+    )
     processing_objected = serializers.BooleanField(read_only=True)
     processing_objected_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
@@ -297,6 +301,7 @@ class CustomerSerializer(serializers.ModelSerializer):
             "emails",
             "phones",
             "created_at",
+            "restricted",
             "processing_objected",
             "processing_objected_at",
         ]
@@ -352,7 +357,7 @@ class CustomerViewSet(
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
             return Customer.all_controllers.none()
-        return selectors.customers_visible()
+        return selectors.customers_visible(user=self.request.user)
 
     @extend_schema(request=MergeSerializer, responses=CustomerSerializer)
     @action(detail=True, methods=["post"])
@@ -373,7 +378,7 @@ class CustomerViewSet(
             obj=target,
             details={"merged": duplicate_id},
         )
-        return Response(self.get_serializer(selectors.customers_visible().get(pk=target.pk)).data)
+        return Response(self.get_serializer(selectors.customers_visible(user=self.request.user).get(pk=target.pk)).data)
 
 
 # -- tasks ---------------------------------------------------------------------------------------
@@ -503,7 +508,7 @@ class TaskFilter(filters.FilterSet):
     state = filters.ChoiceFilter(choices=TaskState.choices)
     channel = filters.ChoiceFilter(choices=Channel.choices)
     assignee = filters.CharFilter(field_name="assignee__username")
-    customer = IdFilter(field_name="customer_id")
+    customer = VisibleIdFilter(field_name="customer_id", model=Customer)
 
     class Meta:
         model = Task

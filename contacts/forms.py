@@ -124,27 +124,41 @@ class ContactFilterForm(RefusesPersonalIdentityCodes, forms.Form):
 
 
 class ScopedIdField(forms.IntegerField):
-    """An id of a row of `model`, through the scoped manager: another controller's is unknown."""
+    """An id of a row of `model` that the form's user may read (`visible_to`: their controllers',
+    a restricted record only for the DPO): any other id is unknown."""
 
     def __init__(self, model: type, **kwargs: Any) -> None:
         self.model = model
+        self.user: Any = None
         super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
 
     def clean(self, value: Any) -> Any:
         pk = super().clean(value)
         if pk is None:
             return None
-        found = self.model.objects.filter(pk=pk).first()
+        found = self.model.objects.visible_to(self.user).filter(pk=pk).first()
         if found is None:
             raise ValidationError(_("No such record."), code="unknown")
         return found
 
 
-class RelinkForm(RefusesPersonalIdentityCodes, forms.Form):
+class ChoosesVisibleRecords:
+    """A form whose ids (ScopedIdField) are read as its user sees the records."""
+
+    fields: dict[str, Any]
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        for field in self.fields.values():
+            if isinstance(field, ScopedIdField):
+                field.user = user
+
+
+class RelinkForm(ChoosesVisibleRecords, RefusesPersonalIdentityCodes, forms.Form):
     customer = ScopedIdField(Customer, label=_("Customer number"))
 
 
-class MergeForm(RefusesPersonalIdentityCodes, forms.Form):
+class MergeForm(ChoosesVisibleRecords, RefusesPersonalIdentityCodes, forms.Form):
     """The merge, after the confirmation page: the duplicate found by search, and the agent's yes."""
 
     duplicate = ScopedIdField(Customer, label=_("Customer to merge into this one"), widget=forms.HiddenInput)
@@ -225,7 +239,7 @@ class TaskAssignForm(RefusesPersonalIdentityCodes, forms.Form):
         self.fields["assignee"].empty_label = _("Nobody")
 
 
-class TaskCreateForm(RefusesPersonalIdentityCodes, forms.Form):
+class TaskCreateForm(ChoosesVisibleRecords, RefusesPersonalIdentityCodes, forms.Form):
     """A ticket from scratch: a phone call about something new, a letter, a visit."""
 
     title = forms.CharField(label=_("Title"), max_length=300)
@@ -236,7 +250,7 @@ class TaskCreateForm(RefusesPersonalIdentityCodes, forms.Form):
     customer = ScopedIdField(Customer, label=_("Customer number"), required=False)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         self.fields = {"controller": _controller_field(user), **self.fields}
         self.fields["title"].widget.attrs["autofocus"] = True
 
@@ -270,7 +284,7 @@ class TaskTriageForm(RefusesPersonalIdentityCodes, forms.Form):
     priority = forms.TypedChoiceField(label=_("Priority"), choices=TaskPriority.choices, coerce=int)
 
 
-class TaskMergeForm(RefusesPersonalIdentityCodes, forms.Form):
+class TaskMergeForm(ChoosesVisibleRecords, RefusesPersonalIdentityCodes, forms.Form):
     target = ScopedIdField(Task, label=_("Merge into ticket number"))
 
 

@@ -25,6 +25,9 @@ class Customer(ControllerScopedModel):
     """A person as known to one controller. Matched by normalised email or phone."""
 
     name = models.CharField(_("name"), max_length=200, blank=True)
+    # Set by the privacy machinery through the declaration (art. 18): the person's record, with
+    # their addresses and numbers, is kept but neither shown to staff other than the DPO nor changed.
+    restricted = models.BooleanField(_("processing restricted"), default=False)
     # The person objected to legitimate-interest uses (art. 21, core.objection): who recorded it
     # and when. Their records carry the flag too, and new ones are born with it.
     processing_objected = models.BooleanField(_("objected to legitimate-interest uses"), default=False)

@@ -277,6 +277,7 @@ class CustomerData(PersonalDataType):
     name_paths = ("name",)
     export_fields = ("name", "created_at", "processing_objected", "processing_objected_at")
     portable_fields = ("name",)
+    restriction_field = "restricted"
     objection_field = "processing_objected"
     objection_at_field = "processing_objected_at"
     objection_by_field = "processing_objected_by"

@@ -108,9 +108,12 @@ def held_ids(model_key: str, ids: Iterable[int], *, now: dt.datetime | None = No
     return set(declaration.model._base_manager.filter(condition, pk__in=ids).values_list("pk", flat=True))
 
 
-def customers_visible() -> QuerySet[Customer]:
+def customers_visible(*, user: Any) -> QuerySet[Customer]:
+    """The customers `user` may read: their controllers' (the scope), a restricted one only for
+    those who see restricted records (core.restriction)."""
     return (
-        Customer.objects.select_related("controller")
+        Customer.objects.visible_to(user)
+        .select_related("controller")
         .prefetch_related(
             Prefetch("emails", queryset=CustomerEmail.all_controllers.order_by("email")),
             Prefetch("phones", queryset=CustomerPhone.all_controllers.order_by("phone")),
@@ -135,10 +138,10 @@ def customer_search_q(term: str) -> Q:
     return condition
 
 
-def customer_search(*, term: str = "", exclude: Customer | None = None) -> QuerySet[Customer]:
+def customer_search(*, user: Any, term: str = "", exclude: Customer | None = None) -> QuerySet[Customer]:
     """The customer list: every visible customer newest first, or those matching `term`;
     `exclude` leaves one out (the customer a duplicate is being merged into)."""
-    customers = customers_visible()
+    customers = customers_visible(user=user)
     if term.strip():
         customers = customers.filter(customer_search_q(term))
     if exclude is not None:
@@ -146,7 +149,7 @@ def customer_search(*, term: str = "", exclude: Customer | None = None) -> Query
     return customers
 
 
-def customer_lookup(*, phone: str = "", email: str = "") -> list[Customer]:
+def customer_lookup(*, user: Any, phone: str = "", email: str = "") -> list[Customer]:
     """Customers with this phone or email (normalised, exact), for the call form's look-up."""
     condition = Q()
     phone = normalise_phone_or_blank(phone)
@@ -157,7 +160,7 @@ def customer_lookup(*, phone: str = "", email: str = "") -> list[Customer]:
         condition |= Q(Exists(CustomerEmail.objects.filter(customer=OuterRef("pk"), email=email)))
     if not condition:
         return []
-    return list(customers_visible().filter(condition)[:5])
+    return list(customers_visible(user=user).filter(condition)[:5])
 
 
 def customer_match(*, controller: Any, email: str = "", phone: str = "") -> Customer | None:

@@ -24,7 +24,7 @@ from contacts.tickets import task_contact_linked
 from core.errors import Conflict
 from core.models import Controller
 from core.objection import objection_inherited
-from core.restriction import restriction_check_unreferenced, restriction_check_writable
+from core.restriction import is_restricted, restriction_check_unreferenced, restriction_check_writable
 
 
 @transaction.atomic
@@ -98,6 +98,9 @@ def customer_match_or_create(
     customer = customer_match(controller=controller, email=email, phone=phone)
     if customer is None:
         customer = Customer.all_controllers.create(controller=controller, name=name.strip()[:200])
+    elif is_restricted(customer):
+        # New contacts of a restricted person are linked to their record, which stays as it was.
+        return customer
     elif name and not customer.name:
         customer.name = name.strip()[:200]
         customer.save(update_fields=["name", "updated_at"])
@@ -173,8 +176,10 @@ def contact_update(*, contact: Contact, changes: dict[str, Any]) -> Contact:
 
 @transaction.atomic
 def contact_relink(*, contact: Contact, customer: Customer) -> Contact:
-    """An agent corrects the customer a contact was matched to (same controller only)."""
+    """An agent corrects the customer a contact was matched to (same controller only); a
+    restricted customer takes no new contacts (art. 18)."""
     contact_check_editable(contact)
+    restriction_check_writable(customer)
     if customer.controller_id != contact.controller_id:
         raise ValueError("A contact and its customer belong to the same controller.")
     contact.customer = customer
@@ -188,7 +193,9 @@ def customer_update(*, customer: Customer, name: str, emails: list[str], phones:
     """An agent corrects a customer's name and identifiers (given already normalised: lower-cased
     addresses, E.164 numbers). Identifiers removed stop matching; an identifier another customer
     of the controller has is refused (Conflict): that is a duplicate to merge, not to steal.
-    Returns what changed, by field, for the audit trail (names of fields, never values)."""
+    Returns what changed, by field, for the audit trail (names of fields, never values).
+    A restricted customer (art. 18) is read-only: Conflict."""
+    restriction_check_writable(customer)
     taken = (
         CustomerEmail.all_controllers.filter(controller_id=customer.controller_id, email__in=emails)
         .exclude(customer=customer)
@@ -237,7 +244,9 @@ def customer_merge(*, target: Customer, duplicate: Customer) -> Customer:
     relations = [
         relation for relation in Customer._meta.related_objects if not relation.many_to_many and relation.field.concrete
     ]
-    # Moving a restricted record to another customer is processing it (art. 18): not done.
+    # Merging a restricted customer, or moving a restricted record to another customer, is
+    # processing it (art. 18): not done.
+    restriction_check_writable(target, duplicate)
     for relation in relations:
         restriction_check_unreferenced(relation.related_model, **{relation.field.name: duplicate})
     # Identifiers first: an address both customers have is kept once, on the target.

@@ -144,6 +144,8 @@ def task_update(*, task: Task, changes: dict[str, Any], actor: Any = None) -> Ta
     """Title, customer, assignee and priority; the state changes through `task_state_set`."""
     task = _locked(task)
     _same_controller(task.controller_id, changes.get("customer"))
+    if changes.get("customer") is not None and changes["customer"].pk != task.customer_id:
+        restriction_check_writable(changes["customer"])  # a new link is using the record (art. 18)
     if "assignee" in changes and changes["assignee"] != task.assignee:
         _event(
             task,

@@ -58,7 +58,7 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "email": email,
             "rendered": rendered,
             "held": selectors.held_ids("contacts.contact", [contact.pk]),
-            "relink_form": RelinkForm(),
+            "relink_form": RelinkForm(user=request.user),
             "retry_url": reply_retry_url(request.user, contact) if email and email.send_status else "",
             "can_write": can_write(request),
         },
@@ -82,7 +82,7 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
 @require_POST
 def contact_relink(request: HttpRequest, pk: int) -> HttpResponse:
     contact = get_scoped_or_404(Contact.objects.visible_to(request.user), pk=pk)
-    form = RelinkForm(request.POST)
+    form = RelinkForm(request.POST, user=request.user)
     if not form.is_valid() or form.cleaned_data["customer"].controller_id != contact.controller_id:
         messages.error(request, _("Choose a customer of the same controller."))
         return redirect("contacts:contact_detail", pk=contact.pk)
@@ -143,6 +143,8 @@ def call_new(request: HttpRequest) -> HttpResponse:
 @require_GET
 def customer_lookup(request: HttpRequest) -> HttpResponse:
     """htmx: the customers with the phone number being typed, as the agent types it."""
-    customers = selectors.customer_lookup(phone=request.GET.get("phone", ""), email=request.GET.get("email", ""))
+    customers = selectors.customer_lookup(
+        user=request.user, phone=request.GET.get("phone", ""), email=request.GET.get("email", "")
+    )
     audit_shown(request, customers, action=AuditAction.SEARCH)
     return render(request, "contacts/partials/customer_match.html", {"customers": customers})

@@ -11,7 +11,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from contacts import selectors, services
 from contacts.forms import CustomerForm, CustomerSearchForm, MergeForm
-from contacts.models import Customer
 from contacts.views.base import PURPOSE, audit_shown, can_write, list_page
 from core import subject_history
 from core.access import Action, Area, access_required, can, sees_restricted_content
@@ -29,7 +28,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     """Every customer of the user's controllers, newest first, or those a search finds."""
     form = CustomerSearchForm(request.GET or None)
     term = form.term
-    page = list_page(request, selectors.customer_search(term=term))
+    page = list_page(request, selectors.customer_search(user=request.user, term=term))
     audit_shown(request, page.rows, action=AuditAction.SEARCH if term else AuditAction.VIEW)
     template = "contacts/partials/customer_rows.html" if request.headers.get("HX-Request") else None
     return render(
@@ -43,7 +42,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 @access_required(Area.CUSTOMER_SERVICE)
 @require_GET
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    customer = get_scoped_or_404(selectors.customers_visible(), pk=pk)
+    customer = get_scoped_or_404(selectors.customers_visible(user=request.user), pk=pk)
     timeline = selectors.customer_timeline(customer=customer, user=request.user)
     # Records other apps keep about the person (privacy requests, for the DPO only).
     history = subject_history.entries_for(
@@ -73,7 +72,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @access_required(Area.CUSTOMER_SERVICE, Action.CHANGE)
 @require_http_methods(["GET", "POST"])
 def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    customer = get_scoped_or_404(selectors.customers_visible(), pk=pk)
+    customer = get_scoped_or_404(selectors.customers_visible(user=request.user), pk=pk)
     initial = {
         "name": customer.name,
         "emails": "\n".join(row.email for row in customer.emails.all()),
@@ -111,9 +110,11 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def customer_merge_search(request: HttpRequest, pk: int) -> HttpResponse:
     """htmx, from the customer page: the other customers of the same controller a search finds,
     each with a link to the merge confirmation."""
-    target = get_scoped_or_404(Customer, pk=pk)
+    target = get_scoped_or_404(selectors.customers_visible(user=request.user), pk=pk)
     form = CustomerSearchForm(request.GET or None)
-    found = list(selectors.customer_search(term=form.term, exclude=target)[:MERGE_RESULTS]) if form.term else []
+    found = []
+    if form.term:
+        found = list(selectors.customer_search(user=request.user, term=form.term, exclude=target)[:MERGE_RESULTS])
     audit_shown(request, found, action=AuditAction.SEARCH)
     return render(
         request,
@@ -127,17 +128,17 @@ def customer_merge_search(request: HttpRequest, pk: int) -> HttpResponse:
 def customer_merge(request: HttpRequest, pk: int) -> HttpResponse:
     """GET ?duplicate=: a page naming both customers and what moves; POST with the confirmation
     merges. A duplicate of another controller, or the customer itself, is refused."""
-    target = get_scoped_or_404(selectors.customers_visible(), pk=pk)
-    form = MergeForm(request.POST if request.method == "POST" else None)
+    target = get_scoped_or_404(selectors.customers_visible(user=request.user), pk=pk)
+    form = MergeForm(request.POST if request.method == "POST" else None, user=request.user)
     duplicate = None
     if request.method == "POST":
         form.is_valid()
         duplicate = form.cleaned_data.get("duplicate")
     else:
-        probe = MergeForm({"duplicate": request.GET.get("duplicate", ""), "confirm": "on"})
+        probe = MergeForm({"duplicate": request.GET.get("duplicate", ""), "confirm": "on"}, user=request.user)
         if probe.is_valid():
             duplicate = probe.cleaned_data["duplicate"]
-            form = MergeForm(initial={"duplicate": duplicate.pk})
+            form = MergeForm(initial={"duplicate": duplicate.pk}, user=request.user)
     if duplicate is None or duplicate.controller_id != target.controller_id or duplicate.pk == target.pk:
         messages.error(request, _("Choose another customer of the same controller."))
         return redirect("contacts:customer_detail", pk=target.pk)
@@ -153,7 +154,7 @@ def customer_merge(request: HttpRequest, pk: int) -> HttpResponse:
         )
         messages.success(request, _("The customers are merged."))
         return redirect("contacts:customer_detail", pk=target.pk)
-    duplicate = get_scoped_or_404(selectors.customers_visible(), pk=duplicate.pk)
+    duplicate = get_scoped_or_404(selectors.customers_visible(user=request.user), pk=duplicate.pk)
     moving = selectors.customer_timeline(customer=duplicate, user=request.user)
     audit_log(actor=request.user, action=AuditAction.VIEW, purpose=PURPOSE, obj=duplicate, details={"page": "merge"})
     return render(

@@ -68,7 +68,7 @@ def _task_page(request: HttpRequest, task: Task, *, status: int = 200, **forms: 
             "note_form": forms.get("note_form") or TaskNoteForm(),
             "triage_form": forms.get("triage_form")
             or TaskTriageForm(initial={"state": task.state, "priority": task.priority}),
-            "merge_form": forms.get("merge_form") or TaskMergeForm(),
+            "merge_form": forms.get("merge_form") or TaskMergeForm(user=request.user),
             "can_write": can_write(request),
         },
         status=status,
@@ -160,7 +160,7 @@ def task_triage(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def task_merge(request: HttpRequest, pk: int) -> HttpResponse:
     source = get_scoped_or_404(selectors.tasks_visible(), pk=pk)
-    form = TaskMergeForm(request.POST)
+    form = TaskMergeForm(request.POST, user=request.user)
     if form.is_valid() and form.cleaned_data["target"].controller_id != source.controller_id:
         form.add_error("target", _("Choose a ticket of the same controller."))
     if not form.is_valid():

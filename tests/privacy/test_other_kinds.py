@@ -2,7 +2,7 @@
 
 import pytest
 
-from contacts.models import Contact
+from contacts.models import Contact, Customer
 from core.models import AuditEvent
 from privacy.execution import notification_update, request_restriction_lift
 from privacy.letters import letter_generate
@@ -63,6 +63,9 @@ def test_restriction_flags_records_and_lifting_needs_the_notice_letter(dpo_api, 
     assert answer.json()["restriction_active"] is True and answer.json()["restriction_basis"] == "accuracy_contested"
     flagged = set(Contact.all_controllers.filter(restricted=True).values_list("pk", flat=True))
     assert flagged == {subject_records[k].pk for k in ["call", "email", "chat"]}
+    # The subject's customer records too: their name, addresses and numbers (art. 18).
+    customers = {subject_records[k].customer_id for k in ["call", "email", "chat"]} - {None}
+    assert customers and set(Customer.all_controllers.filter(restricted=True).values_list("pk", flat=True)) == customers
     request = PrivacyRequest.objects.get(pk=pk)
     from core.errors import Conflict
 
@@ -72,6 +75,7 @@ def test_restriction_flags_records_and_lifting_needs_the_notice_letter(dpo_api, 
     letter_generate(request=request, kind="restriction_lift", actor=dpo)
     request_restriction_lift(request=request, actor=dpo)
     assert not Contact.all_controllers.filter(restricted=True).exists()
+    assert not Customer.all_controllers.filter(restricted=True).exists()
     assert AuditEvent.objects.filter(action="lift_restriction", object_id=str(pk)).exists()
 
 

@@ -32,7 +32,16 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from complaints.models import Complaint, ComplaintEvent
-from contacts.models import CallRecording, ChatMessage, Contact, EmailAttachment, EmailMessage
+from contacts.models import (
+    CallRecording,
+    ChatMessage,
+    Contact,
+    Customer,
+    CustomerEmail,
+    CustomerPhone,
+    EmailAttachment,
+    EmailMessage,
+)
 from core.personal_data import registry
 from core.roles import Role
 from tests.contacts.factories import wav_bytes
@@ -238,10 +247,19 @@ def walked_patterns() -> list[str]:
 # -- the restricted records ------------------------------------------------------------------------
 @pytest.fixture
 def restricted(isannointi: Any) -> dict[str, Any]:
-    """A subject's email, call and chat and their complaint, all restricted, each field marked."""
+    """A subject's email, call and chat and their complaint, all restricted, each field marked;
+    and a restricted customer record, whose unrestricted ticket is in every agent's inbox."""
     customer = make_customer(isannointi, name="Asiakas Ykkönen")
     other_customer = make_customer(isannointi, name="Asiakas Kakkonen")
     task = make_task(isannointi, title="Putkivuoto", customer=customer)
+    restricted_customer = make_customer(isannointi, name=f"Sanni {MARK.title()}", restricted=True)
+    CustomerEmail.all_controllers.create(
+        controller=isannointi, customer=restricted_customer, email=f"{MARK}@example.fi"
+    )
+    CustomerPhone.all_controllers.create(controller=isannointi, customer=restricted_customer, phone="+358407654321")
+    later_task = make_task(isannointi, title="Uusi asia", customer=restricted_customer)
+    make_contact(isannointi, channel="email", name="", email="", task=later_task, customer=restricted_customer)
+    make_complaint(isannointi, subject="Uusi valitus", complainant=restricted_customer)
     marked = {
         "name": f"Sanni {MARK.title()}",
         "email": f"{MARK}@example.fi",
@@ -294,8 +312,9 @@ def restricted(isannointi: Any) -> dict[str, Any]:
         "anything": [email.pk],
         "attachment": [attachment.pk],
         "complaint": [complaint.pk],
-        "task": [task.pk],
-        "customer": [customer.pk],
+        "task": [task.pk, later_task.pk],
+        "customer": [customer.pk, restricted_customer.pk],
+        "restricted_customer": [restricted_customer.pk],
         "other_customer": [other_customer.pk],
         "request": [request.pk],
         "controller": [isannointi.slug],
@@ -313,6 +332,9 @@ RESTRICTED_KINDS: dict[type, str] = {
     ChatMessage: "contact__restricted",
     Complaint: "restricted",
     ComplaintEvent: "complaint__restricted",
+    Customer: "restricted",
+    CustomerEmail: "customer__restricted",
+    CustomerPhone: "customer__restricted",
 }
 
 
@@ -440,6 +462,7 @@ def _links_to_restricted(content: str, restricted: dict[str, Any], url: str) -> 
     links = [f"/contacts/{pk}/" for pk in restricted["contact"]]
     links += [f"/complaints/{pk}/" for pk in restricted["complaint"]]
     links += [f"/contacts/attachments/{pk}/" for pk in restricted["attachment"]]
+    links += [f"/contacts/customers/{pk}/" for pk in restricted["restricted_customer"]]
     return any(f'{link}"' in content for link in links if link != url)
 
 
