@@ -36,7 +36,7 @@ def complaint_reply_create(
     """Save the handler's answer to the complainant and queue it. ValidationError when there is
     no one to send it to, the complaint or its complainant is restricted, the complaint is
     finished, or the answer is empty."""
-    if complaint.complainant_id is not None and is_restricted(complaint.complainant):
+    if is_restricted(complaint.complainant):
         # Art. 18: the person's address is kept, not used.
         raise ValidationError(
             {"body": [_("Processing of the complainant's data is restricted: they cannot be answered.")]}

@@ -46,7 +46,7 @@ from core.audit import audit_log
 from core.errors import Conflict
 from core.models import AuditAction, AuditPurpose, Controller
 from core.objection import objection_inherited
-from core.restriction import restricted_q, restriction_check_writable
+from core.restriction import restricted_q, restriction_check_linkable, restriction_check_writable
 
 S = ComplaintStatus
 
@@ -361,8 +361,7 @@ def complaint_update(
     if fields.get("channel") and fields["channel"] not in ComplaintChannel.values:
         raise ValidationError({"channel": _("Choose how the complaint came in.")})
     _same_controller(complaint.controller, "complainant", [fields.get("complainant")])
-    if fields.get("complainant") is not None and fields["complainant"].pk != complaint.complainant_id:
-        restriction_check_writable(fields["complainant"])  # a new link is using the record (art. 18)
+    restriction_check_linkable(fields.get("complainant"), linked_id=complaint.complainant_id)
     _same_controller(complaint.controller, "contacts", contacts or ())
     _same_controller(complaint.controller, "tasks", tasks or ())
     if "handler" in fields:

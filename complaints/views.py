@@ -132,11 +132,11 @@ def _complaint_page(request: HttpRequest, complaint: Complaint, **forms: Any) ->
     allowed = services.allowed_transitions(complaint.status)
     reply_form = forms.pop("reply_form", None) or ReplyForm()
     # A restricted complainant (art. 18) is neither named nor written to, but for the DPO.
-    complainant_hidden = complaint.complainant is not None and is_hidden_from(complaint.complainant, user=request.user)
+    complainant_hidden = is_hidden_from(complaint.complainant, user=request.user)
     reply_context = reply_form_context(
         form=reply_form,
         controller=complaint.controller,
-        customer_name=complaint.complainant.name if complaint.complainant and not complainant_hidden else "",
+        customer_name="" if complainant_hidden or not complaint.complainant else complaint.complainant.name,
         agent=request.user,
         ticket_id=complaint.pk,
         subject=complaint.subject,
@@ -152,7 +152,6 @@ def _complaint_page(request: HttpRequest, complaint: Complaint, **forms: Any) ->
         "customer_links": can(request.user, Area.CUSTOMER_SERVICE),
         "reply_form": reply_form,
         "macros": reply_context["macros"],
-        "complainant_hidden": complainant_hidden,
         "reply_to": "" if complainant_hidden else complainant_email(complaint),
         "can_reply": can(request.user, Area.COMPLAINTS, Action.CHANGE),
     }

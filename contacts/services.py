@@ -24,7 +24,12 @@ from contacts.tickets import task_contact_linked
 from core.errors import Conflict
 from core.models import Controller
 from core.objection import objection_inherited
-from core.restriction import is_restricted, restriction_check_unreferenced, restriction_check_writable
+from core.restriction import (
+    is_restricted,
+    restriction_check_linkable,
+    restriction_check_unreferenced,
+    restriction_check_writable,
+)
 
 
 @transaction.atomic
@@ -179,7 +184,7 @@ def contact_relink(*, contact: Contact, customer: Customer) -> Contact:
     """An agent corrects the customer a contact was matched to (same controller only); a
     restricted customer takes no new contacts (art. 18)."""
     contact_check_editable(contact)
-    restriction_check_writable(customer)
+    restriction_check_linkable(customer)
     if customer.controller_id != contact.controller_id:
         raise ValueError("A contact and its customer belong to the same controller.")
     contact.customer = customer

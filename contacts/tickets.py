@@ -34,7 +34,7 @@ from contacts.models import (
 )
 from core.errors import Conflict
 from core.models import Controller
-from core.restriction import restriction_check_unreferenced, restriction_check_writable
+from core.restriction import restriction_check_linkable, restriction_check_unreferenced, restriction_check_writable
 
 STATE_STATUS = {
     TaskState.NEW: TaskStatus.OPEN,
@@ -144,8 +144,7 @@ def task_update(*, task: Task, changes: dict[str, Any], actor: Any = None) -> Ta
     """Title, customer, assignee and priority; the state changes through `task_state_set`."""
     task = _locked(task)
     _same_controller(task.controller_id, changes.get("customer"))
-    if changes.get("customer") is not None and changes["customer"].pk != task.customer_id:
-        restriction_check_writable(changes["customer"])  # a new link is using the record (art. 18)
+    restriction_check_linkable(changes.get("customer"), linked_id=task.customer_id)
     if "assignee" in changes and changes["assignee"] != task.assignee:
         _event(
             task,

@@ -67,7 +67,10 @@ def restriction_visible(queryset: QuerySet, *, user: Any) -> QuerySet:
 
 
 def is_restricted(obj: Any) -> bool:
-    """Whether this row is restricted or hangs off a restricted record (reads loaded relations)."""
+    """Whether this row is restricted or hangs off a restricted record (reads loaded relations);
+    None (no related row) is not."""
+    if obj is None:
+        return False
     path = restriction_path(type(obj))
     if path is None:
         return False
@@ -89,6 +92,14 @@ def restriction_check_writable(*objs: Any) -> None:
     hangs off a restricted record. Services call it before every change."""
     if any(obj is not None and is_restricted(obj) for obj in objs):
         raise Conflict(RESTRICTED_MESSAGE, code="restricted")
+
+
+def restriction_check_linkable(obj: Any, *, linked_id: Any = None) -> None:
+    """The write rule for pointing a record at `obj` (a ticket's customer, a complaint's
+    complainant, a contact's customer): a new link to a restricted record uses it, so Conflict;
+    the link already there (`linked_id`) stays."""
+    if obj is not None and obj.pk != linked_id:
+        restriction_check_writable(obj)
 
 
 def restriction_check_unreferenced(model: type[models.Model], **lookup: Any) -> None:

@@ -22,4 +22,4 @@ def visible_for(rows: Iterable[Any], user: Any) -> list[Any]:
 @register.filter
 def hidden_from(row: Any, user: Any) -> bool:
     """`{% if disclosure.complaint|hidden_from:request.user %}`"""
-    return row is not None and is_hidden_from(row, user=user)
+    return is_hidden_from(row, user=user)
